@@ -1,0 +1,91 @@
+"""Make every error Pelican logs fail the build, after the pages are written.
+
+Pelican logs a post it cannot read (a bad date, say) and carries on without it,
+exiting 0: the post silently disappears from the site. This plugin collects the
+errors logged during a build, names the file and line where it can, and ends
+the build with a non-zero exit once everything else has been written.
+"""
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+from pelican import signals
+
+from .errors import BuildFailed
+
+__all__ = ["BuildFailed", "register"]
+
+
+class ErrorCollector(logging.Handler):
+    """Remembers each ERROR record, with the exception being handled if any."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.problems = []
+
+    def emit(self, record):
+        exc = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
+        path = _path_argument(record)
+        message = record.getMessage()
+        if exc is not None:
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            message = f"{message}: {detail}"
+        where = _locate(path, exc) if path else None
+        self.problems.append(f"{where}: error: {message}" if where else f"error: {message}")
+
+
+def _path_argument(record):
+    """The content file a record is about, when Pelican passed one."""
+    for arg in record.args if isinstance(record.args, tuple) else ():
+        if isinstance(arg, (str, Path)) and str(arg).endswith((".md", ".markdown", ".rst", ".html")):
+            return Path(arg)
+    return None
+
+
+def _locate(path, exc):
+    """`file:line` for a bad metadata value: the header line whose value the error quotes."""
+    line_number = 1
+    if exc is not None and path.is_file():
+        text = str(exc)
+        lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                break  # end of the metadata header
+            value = line.partition(":")[2].strip()
+            if value and value in text:
+                line_number = number
+                break
+    return f"{_display(path)}:{line_number}"
+
+
+def _display(path):
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+_collector = ErrorCollector()
+
+
+def start_collecting(pelican_object):
+    _collector.problems.clear()
+    logger = logging.getLogger("pelican")
+    if _collector not in logger.handlers:
+        logger.addHandler(_collector)
+
+
+def fail_if_errors(pelican_object):
+    if _collector.problems:
+        problems = list(_collector.problems)
+        _collector.problems.clear()
+        raise BuildFailed(
+            "the build logged {} error(s):\n{}".format(len(problems), "\n".join(problems))
+        )
+
+
+def register():
+    signals.initialized.connect(start_collecting)
+    signals.finalized.connect(fail_if_errors)
