@@ -44,7 +44,7 @@ PLUGINS = ["pelican.plugins.sitemap", "strict_build", "snippets"]
 
 MARKDOWN = {
     "extension_configs": {
-        "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False},
+        "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False, "pygments_lang_class": True},
         "markdown.extensions.extra": {},
         "markdown.extensions.meta": {},
         "markdown.extensions.toc": {"permalink": False},

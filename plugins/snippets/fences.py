@@ -1,0 +1,78 @@
+"""Find the fenced code blocks of a Markdown file, exactly as Python-Markdown does.
+
+Python-Markdown's `fenced_code` only recognises fences that start at column 0
+(so not inside lists or blockquotes with our configuration), closes a block at
+the first line holding the very same fence followed only by spaces, and
+ignores an opening line whose info string it cannot read. We follow the same
+rules on the same lines, so the blocks we run are the blocks readers see.
+"""
+
+import re
+from dataclasses import dataclass
+
+_OPENING = re.compile(r"^(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^\n]*?)[ ]*$")
+# What fenced_code itself accepts after the fence (language, hl_lines or {attrs}).
+_NATIVE_INFO = re.compile(r"""^(\{[^\n]*\}|\.?[\w#.+-]*[ ]*(hl_lines=("|')[^\n]*?\3[ ]*)?)$""")
+_ATTR_LANGUAGE = re.compile(r"\{\s*\.([\w#.+-]+)")
+
+
+@dataclass(frozen=True)
+class Fence:
+    """A fenced block as it stands in the file: 0-based line indexes, raw info string."""
+
+    open_index: int
+    close_index: int
+    fence: str
+    info: str
+
+    @property
+    def language(self):
+        if self.info.startswith("{"):
+            match = _ATTR_LANGUAGE.match(self.info)
+            return match.group(1).lower() if match else ""
+        word = self.info.split(maxsplit=1)[0] if self.info else ""
+        return word.lstrip(".").lower()
+
+    @property
+    def option_text(self):
+        if self.info.startswith("{"):
+            return ""
+        parts = self.info.split(maxsplit=1)
+        return parts[1] if len(parts) > 1 else ""
+
+
+def find_fences(lines, understands=lambda language: False):
+    """Yield (Fence or None, problem) for every fenced block in `lines`.
+
+    `understands(language)` tells whether our plugin reads that language's
+    options; other fences count only if fenced_code can read their info string.
+    An opening fence never closed is reported as a problem, as Python-Markdown
+    would print it as plain text.
+    """
+    index = 0
+    while index < len(lines):
+        match = _OPENING.match(lines[index])
+        if not match:
+            index += 1
+            continue
+        fence, info = match.group("fence"), match.group("info")
+        candidate = Fence(index, -1, fence, info)
+        if not (understands(candidate.language) or _NATIVE_INFO.match(info)):
+            index += 1
+            continue
+        close = _closing_index(lines, index + 1, fence)
+        if close is None:
+            if info:  # a bare fence with no partner is ordinary text, not a mistake
+                yield None, (index, f"the {fence}{info} fence opened here is never closed "
+                                    f"(close it with a line holding exactly {fence})")
+            index += 1
+            continue
+        yield Fence(index, close, fence, info), None
+        index = close + 1
+
+
+def _closing_index(lines, start, fence):
+    for index in range(start, len(lines)):
+        if lines[index].rstrip(" ") == fence:
+            return index
+    return None

@@ -1,0 +1,52 @@
+"""Plan, run (bounded, in parallel) and collect the results of many documents."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .plan import plan_document
+from .results import DocumentProblem
+from .runner import run_job
+
+
+@dataclass
+class Verification:
+    """Everything one build learned about its snippets."""
+
+    results: dict = field(default_factory=dict)    # source -> [BlockResult] in block order
+    problems: list = field(default_factory=list)   # DocumentProblem
+    elapsed: float = 0.0
+
+    def all_results(self):
+        return [result for source in sorted(self.results) for result in self.results[source]]
+
+    @property
+    def failed(self):
+        return bool(self.problems) or any(result.failed for result in self.all_results())
+
+
+def verify_documents(documents, config, on_result=None):
+    """Run every document's jobs on a bounded pool; each job is its own process.
+
+    Threads only wait on child processes here, so one per allowed process is
+    enough to keep every core busy.
+    """
+    started = time.perf_counter()
+    verification = Verification()
+    jobs = []
+    for document in documents:
+        verification.results[document.source] = []
+        verification.problems += [DocumentProblem(document.source, line, message)
+                                  for line, message in document.problems]
+        planned, settled = plan_document(document)
+        verification.results[document.source] += settled
+        jobs += planned
+    with ThreadPoolExecutor(max_workers=config.jobs) as pool:
+        for job, results in zip(jobs, pool.map(lambda job: run_job(job, config), jobs)):
+            verification.results[job.source] += results
+            if on_result:
+                on_result(job, results)
+    for results in verification.results.values():
+        results.sort(key=lambda result: result.block.number)
+    verification.elapsed = time.perf_counter() - started
+    return verification

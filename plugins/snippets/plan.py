@@ -1,0 +1,34 @@
+"""Plan a post's runs: which blocks share a process, which are settled without running."""
+
+from dataclasses import dataclass
+
+from .results import FAILED, SKIPPED, BlockResult
+
+
+@dataclass(frozen=True)
+class Job:
+    """Blocks that run in order in one fresh process with one namespace."""
+
+    source: str
+    blocks: tuple
+
+
+def plan_document(document):
+    """Return (jobs, settled): the processes to start, and results known without running.
+
+    The post's ordinary blocks share one process, like a notebook; each
+    `isolated` block gets a process of its own.
+    """
+    session, jobs, settled = [], [], []
+    for block in document.blocks:
+        if block.problem:
+            settled.append(BlockResult(block, FAILED, message=f"has an invalid option: {block.problem}"))
+        elif block.options.skip is not None:
+            settled.append(BlockResult(block, SKIPPED, message=f"skipped: {block.options.skip}"))
+        elif block.options.isolated:
+            jobs.append(Job(document.source, (block,)))
+        else:
+            session.append(block)
+    if session:
+        jobs.insert(0, Job(document.source, tuple(session)))
+    return jobs, settled

@@ -1,0 +1,145 @@
+"""The child process that runs a post's blocks. Standard library only; run as a script.
+
+It reads its plan (the blocks, limits, boundary marker) from one inherited
+pipe and reports each block's start and end on another, as JSON lines. After
+each block it flushes every buffer and writes the boundary marker to stdout and
+stderr, so the parent can tell which block printed what.
+"""
+
+import builtins
+import ctypes
+import json
+import linecache
+import os
+import re
+import resource
+import sys
+import time
+import traceback
+
+_libc = ctypes.CDLL(None)
+
+
+def main():
+    plan_fd, report_fd = int(sys.argv[1]), int(sys.argv[2])
+    with os.fdopen(plan_fd, "rb") as plan_file:
+        plan = json.loads(plan_file.read())
+    report = os.fdopen(report_fd, "w", buffering=1, encoding="utf-8")
+    if plan["memory_limit"]:
+        resource.setrlimit(resource.RLIMIT_AS, (plan["memory_limit"], plan["memory_limit"]))
+    sys.path.insert(0, os.getcwd())  # as with `python -c`: a module a block writes can be imported
+    sys.argv = [""]
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    boundary = plan["boundary"].encode()
+    for block in plan["blocks"]:
+        _send(report, {"event": "start", "number": block["number"]})
+        outcome = run_block(block, namespace)
+        _flush_everything()
+        os.write(1, boundary)
+        os.write(2, boundary)
+        _send(report, {"event": "end", "number": block["number"], **outcome})
+        if outcome["status"] != "passed":
+            break  # later blocks would run on half-built state; the parent marks them not run
+    report.close()
+    _flush_everything()
+    os._exit(0)  # do not wait for threads a block left running
+
+
+def run_block(block, namespace):
+    """Run one block in the shared namespace; say whether it did what it should."""
+    filename, first = block["filename"], block["first_line"]
+    _remember_source(filename, first, block["code"])
+    expected = block.get("raises")
+    started = time.perf_counter()
+    try:
+        code = compile("\n" * (first - 1) + block["code"], filename, "exec")
+        exec(code, namespace)
+    except SystemExit as stop:
+        elapsed = time.perf_counter() - started
+        if stop.code in (None, 0):
+            return _no_exception(expected, elapsed)
+        return {"status": "failed", "message": f"exited with status {stop.code}",
+                "details": "", "line": 0, "duration": elapsed}
+    except BaseException as error:  # the block's own exception, reported as its result
+        elapsed = time.perf_counter() - started
+        return _exception(error, expected, filename, elapsed)
+    return _no_exception(expected, time.perf_counter() - started)
+
+
+def _no_exception(expected, elapsed):
+    if expected:
+        return {"status": "failed", "message": f"did not raise {expected['name']}",
+                "details": "", "line": 0, "duration": elapsed}
+    return {"status": "passed", "duration": elapsed}
+
+
+def _exception(error, expected, filename, elapsed):
+    summary = "".join(traceback.format_exception_only(type(error), error)).strip().splitlines()[-1]
+    details = _traceback(error)
+    line = _failing_line(error, filename)
+    if expected is None:
+        return {"status": "failed", "message": f"raised {summary}", "details": details,
+                "line": line, "duration": elapsed}
+    if not _is_a(error, expected["name"]):
+        return {"status": "failed", "message": f"raised {summary}, expected {expected['name']}",
+                "details": details, "line": line, "duration": elapsed}
+    pattern = expected.get("pattern")
+    if pattern and not re.search(pattern, str(error)):
+        return {"status": "failed",
+                "message": f"raised {summary}, but the message does not match {pattern!r}",
+                "details": details, "line": line, "duration": elapsed}
+    return {"status": "passed", "message": f"raised {summary}, as intended", "duration": elapsed}
+
+
+def _is_a(error, name):
+    for cls in type(error).__mro__:
+        if name in (cls.__name__, f"{cls.__module__}.{cls.__qualname__}"):
+            return True
+    return False
+
+
+def _traceback(error):
+    """The traceback from the block's own frames on: the worker's frame is noise."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb)).rstrip()
+
+
+def _failing_line(error, filename):
+    """The deepest line of the post's file in the traceback (or the SyntaxError's line)."""
+    if isinstance(error, SyntaxError) and error.filename == filename and error.lineno:
+        return error.lineno
+    line = 0
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_filename == filename:
+            line = lineno
+    return line
+
+
+def _remember_source(filename, first, code):
+    """Give linecache the post's lines, so tracebacks quote the code at its real line."""
+    size, mtime, lines, name = linecache.cache.get(filename, (0, None, [], filename))
+    lines = list(lines)
+    block_lines = [line + "\n" for line in code.split("\n")]
+    needed = first - 1 + len(block_lines)
+    lines.extend(["\n"] * (needed - len(lines)))
+    lines[first - 1:needed] = block_lines
+    linecache.cache[filename] = (size, None, lines, name)
+
+
+def _flush_everything():
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:  # a block may have replaced or closed a stream
+            pass
+    _libc.fflush(None)  # C-level stdio buffers of extensions and libraries
+
+
+def _send(report, message):
+    report.write(json.dumps(message) + "\n")
+
+
+if __name__ == "__main__":
+    main()
