@@ -11,6 +11,7 @@ results go once the blocks have run.
 import secrets
 from pathlib import Path
 
+from markdown import Markdown
 from markdown.preprocessors import Preprocessor
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
@@ -96,7 +97,7 @@ class SnippetMarkdownReader(MarkdownReader):
         config = self.settings["SNIPPETS_CONFIG"]
         self._source_path = source_path
         document = Document(source=display_path(source_path), marker=f"snippet-{secrets.token_hex(6)}")
-        self._md = self._new_markdown()
+        self._md = Markdown(**self.settings["MARKDOWN"])
         self._md.preprocessors.register(
             SnippetCollector(self._md, document, set(config.languages)), "snippets", PRIORITY)
         with pelican_open(source_path) as text:
@@ -106,7 +107,14 @@ class SnippetMarkdownReader(MarkdownReader):
             metadata[METADATA_KEY] = document
         return content, metadata
 
-    def _new_markdown(self):
-        from markdown import Markdown
 
-        return Markdown(**self.settings["MARKDOWN"])
+def read_document(text, source, languages=("python", "py", "python3")):
+    """Collect the blocks of Markdown text without Pelican (for tests and pytest collection).
+
+    Uses a real Markdown instance, so the lines are normalised exactly as in a build.
+    """
+    document = Document(source=source, marker=f"snippet-{secrets.token_hex(6)}")
+    md = Markdown(extensions=["markdown.extensions.fenced_code", "markdown.extensions.meta"])
+    md.preprocessors.register(SnippetCollector(md, document, set(languages)), "snippets", PRIORITY)
+    md.convert(text.removeprefix("\ufeff"))
+    return document

@@ -1,0 +1,261 @@
+"""The runner, one behaviour per test, each with real code in a real child process."""
+
+import os
+import time
+from pathlib import Path
+
+from conftest import ROOT, fence
+
+
+def test_a_passing_block(run):
+    result = run(fence("print('hello')"))[1]
+    assert result.status == "passed"
+    assert result.stdout == "hello\n"
+
+
+def test_a_failing_block_points_at_its_line_in_the_post(run):
+    text = "Title: T\n\nIntro.\n\n" + fence("x = 1\nprint(y)")
+    result = run(text)[1]
+    assert result.status == "failed"
+    assert result.error_line() == "content/posts/t.md:7: error: python block 1 raised NameError: name 'y' is not defined"
+    assert 'File "content/posts/t.md", line 7, in <module>' in result.details
+    assert "    print(y)" in result.details  # the source line is quoted
+    assert "worker.py" not in result.details
+
+
+def test_traceback_through_a_function_defined_in_an_earlier_block(run):
+    text = fence("def f():\n    return 1 / 0") + "\n" + fence("f()")
+    result = run(text)[2]
+    assert result.status == "failed"
+    assert result.line == 3  # the deepest frame in the post: inside f, defined in block 1
+    assert 'line 7, in <module>' in result.details and 'line 3, in f' in result.details
+
+
+def test_expected_exception(run):
+    results = run(fence("int('x')", 'python raises="ValueError: invalid literal.*"'))
+    assert results[1].status == "passed"
+    assert results[1].message.startswith("raised ValueError: invalid literal")
+
+
+def test_expected_exception_by_base_class(run):
+    assert run(fence("{}['k']", "python raises=LookupError"))[1].status == "passed"
+
+
+def test_wrong_exception(run):
+    result = run(fence("1 / 0", "python raises=ValueError"))[1]
+    assert result.status == "failed"
+    assert result.message == "raised ZeroDivisionError: division by zero, expected ValueError"
+
+
+def test_right_exception_wrong_message(run):
+    result = run(fence("raise ValueError('other')", 'python raises="ValueError: bad"'))[1]
+    assert result.status == "failed"
+    assert "does not match 'bad'" in result.message
+
+
+def test_no_exception_when_one_was_expected(run):
+    result = run(fence("x = 1", "python raises=ValueError"))[1]
+    assert result.status == "failed"
+    assert result.message == "did not raise ValueError"
+
+
+def test_syntax_error_points_at_its_line(run):
+    result = run("Intro.\n\n" + fence("x = (1,\ny = 2 +"))[1]
+    assert result.status == "failed"
+    assert "SyntaxError" in result.message
+    assert result.line in (4, 5)
+
+
+def test_infinite_loop_times_out_and_later_blocks_do_not_run(run):
+    text = fence("while True:\n    pass", "python timeout=1") + "\n" + fence("print('after')")
+    started = time.monotonic()
+    results = run(text)
+    assert time.monotonic() - started < 8
+    assert results[1].status == "failed"
+    assert results[1].message.startswith("timed out after 1 s")
+    assert results[2].status == "not run"
+
+
+def test_default_timeout_comes_from_the_settings(run):
+    result = run(fence("import time\ntime.sleep(30)"), timeout=0.5)[1]
+    assert result.message.startswith("timed out after 0.5 s")
+
+
+def test_memory_bomb_is_stopped_by_the_limit(run):
+    result = run(fence("hog = bytearray(8 * 1024**3)"), memory_limit_mb=256)[1]
+    assert result.status == "failed"
+    assert result.message.startswith("raised MemoryError")
+
+
+def test_segfault_is_a_crash(run):
+    results = run(fence("import ctypes\nctypes.string_at(0)") + "\n" + fence("print('after')"))
+    assert results[1].status == "failed"
+    assert results[1].message == "crashed: the process was killed by SIGSEGV"
+    assert results[2].status == "not run"
+
+
+def test_abort_is_a_crash(run):
+    result = run(fence("import os\nos.abort()"))[1]
+    assert result.message == "crashed: the process was killed by SIGABRT"
+
+
+def test_os_exit_is_a_crash_even_with_status_zero(run):
+    for status in (0, 7):
+        result = run(fence(f"import os\nos._exit({status})"))[1]
+        assert result.status == "failed"
+        assert result.message == f"crashed: the process exited with status {status} in the middle of the block"
+
+
+def test_sys_exit_zero_ends_the_block_successfully(run):
+    results = run(fence("import sys\nprint('before')\nsys.exit(0)\nprint('never')") + "\n" + fence("print('next')"))
+    assert results[1].status == "passed" and results[1].stdout == "before\n"
+    assert results[2].status == "passed" and results[2].stdout == "next\n"
+
+
+def test_sys_exit_with_another_status_fails(run):
+    result = run(fence("import sys\nsys.exit(3)"))[1]
+    assert result.status == "failed"
+    assert result.message == "exited with status 3"
+
+
+def test_a_flood_of_output_is_capped_with_a_note(run):
+    results = run(fence("for _ in range(200_000):\n    print('x' * 99)") + "\n" + fence("print('next')"),
+                  output_limit_kb=64)
+    assert results[1].status == "passed"
+    assert len(results[1].stdout) < 70 * 1024
+    assert "[output truncated: 19,934,464 more bytes not shown]" in results[1].stdout
+    assert results[2].stdout == "next\n"  # the boundary between blocks survived the flood
+
+
+def test_input_fails_at_once_instead_of_hanging(run):
+    started = time.monotonic()
+    result = run(fence("input('name? ')"))[1]
+    assert time.monotonic() - started < 5
+    assert result.message == "raised EOFError: EOF when reading a line"
+
+
+def test_files_land_in_a_temporary_directory_that_is_removed(run):
+    code = "import os\nopen('written.txt', 'w').write('x')\nprint(os.getcwd())"
+    result = run(fence(code))[1]
+    workdir = Path(result.stdout.strip())
+    assert workdir.name == "work" and workdir.parent.name.startswith("snippet-")
+    assert not workdir.exists()
+    assert not (ROOT / "written.txt").exists()
+    assert not Path("written.txt").exists()
+
+
+def test_output_of_child_processes_and_c_code_is_captured(run):
+    code = ("import os, subprocess, sys\n"
+            "subprocess.run([sys.executable, '-c', 'print(\"from a child\")'])\n"
+            "os.write(1, b'raw fd write\\n')\n"
+            "import ctypes\nctypes.CDLL(None).printf(b'from C printf\\n')")
+    result = run(fence(code))[1]
+    assert result.status == "passed"
+    assert "from a child\n" in result.stdout
+    assert "raw fd write\n" in result.stdout
+    assert "from C printf\n" in result.stdout
+
+
+def test_stderr_is_captured_separately(run):
+    result = run(fence("import sys\nprint('oops', file=sys.stderr)"))[1]
+    assert result.stderr == "oops\n" and result.stdout == ""
+
+
+def test_a_child_process_that_outlives_the_block_is_killed(run):
+    code = "import subprocess\np = subprocess.Popen(['sleep', '300'])\nprint(p.pid)"
+    result = run(fence(code))[1]
+    pid = int(result.stdout)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie is dead, only not yet reaped by init
+
+
+def test_a_thread_left_running_does_not_hang_the_post(run):
+    code = "import threading, time\nthreading.Thread(target=time.sleep, args=(300,)).start()\nprint('started')"
+    started = time.monotonic()
+    assert run(fence(code))[1].status == "passed"
+    assert time.monotonic() - started < 5
+
+
+def test_secrets_in_the_builders_environment_are_not_visible(run, monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "very-secret")
+    monkeypatch.setenv("SSH_AUTH_SOCK", "/tmp/agent.sock")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
+    monkeypatch.setenv("ALLOWED_VAR", "visible")
+    code = "import os\nprint(sorted(os.environ))\nprint(os.environ.get('ALLOWED_VAR'))"
+    result = run(fence(code), pass_env=("ALLOWED_VAR",))[1]
+    assert "very-secret" not in result.stdout and "AWS_SECRET_ACCESS_KEY" not in result.stdout
+    assert "SSH_AUTH_SOCK" not in result.stdout and "GITHUB_TOKEN" not in result.stdout
+    assert result.stdout.strip().endswith("visible")
+
+
+def test_hash_seed_is_fixed(run):
+    first = run(fence("print(hash('abc'))"))[1].stdout
+    assert first == run(fence("print(hash('abc'))"))[1].stdout
+
+
+def test_state_is_shared_between_blocks_of_a_post(run):
+    results = run(fence("counter = 41") + "\ntext\n\n" + fence("counter += 1\nprint(counter)"))
+    assert results[2].stdout == "42\n"
+
+
+def test_state_is_not_shared_between_posts(run):
+    run(fence("leaked = 'from the first post'"), source="content/posts/one.md")
+    result = run(fence("print(leaked)"), source="content/posts/two.md")[1]
+    assert result.message == "raised NameError: name 'leaked' is not defined"
+
+
+def test_isolated_block_gets_a_fresh_namespace(run):
+    text = fence("shared = 1") + "\n" + fence("print('shared' in globals())", "python isolated") + "\n" + fence("print(shared)")
+    results = run(text)
+    assert results[2].stdout == "False\n"
+    assert results[3].stdout == "1\n"
+
+
+def test_skipped_block_is_not_run(run):
+    result = run(fence("raise SystemExit(9)", 'python skip="Windows only"'))[1]
+    assert result.status == "skipped"
+
+
+def test_a_failure_stops_the_rest_of_the_post(run):
+    results = run(fence("1 / 0") + "\n" + fence("print('after')"))
+    assert results[2].status == "not run"
+    assert results[2].message == "not run: python block 1 failed before it"
+
+
+def test_a_module_written_by_a_block_can_be_imported(run):
+    text = fence("open('helper.py', 'w').write('VALUE = 5\\n')") + "\n" + fence("import helper\nprint(helper.VALUE)")
+    assert run(text)[2].stdout == "5\n"
+
+
+def test_no_worker_process_is_left_behind(run):
+    before = _worker_processes()
+    run(fence("import time\ntime.sleep(30)", "python timeout=0.5"))
+    assert _worker_processes() == before
+
+
+def _worker_processes():
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if b"snippets/worker.py" in (proc / "cmdline").read_bytes():
+                    found.add(proc.name)
+            except OSError:
+                pass
+    return found
+
+
+def test_the_build_interpreter_runs_the_blocks(run):
+    import sys
+    result = run(fence("import sys\nprint(sys.executable)"))[1]
+    assert os.path.realpath(result.stdout.strip()) == os.path.realpath(sys.executable)
