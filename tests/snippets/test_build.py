@@ -1,0 +1,109 @@
+"""Whole Pelican builds of small fixture sites, with the real settings, theme and plugins."""
+
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+BROKEN_POST = """Title: Broken
+Date: 2024-05-01 10:00
+Slug: broken
+Summary: A post whose second snippet fails.
+
+This block is fine.
+
+```python
+greeting = "hello"
+print(greeting)
+```
+
+This one is not.
+
+```python
+print(greting)
+```
+"""
+
+GOOD_POST = """Title: Fine
+Date: 2024-05-02 10:00
+Slug: fine
+Summary: A post whose snippets pass.
+
+```python output
+print(sum(range(4)))
+```
+"""
+
+
+def build(content, output, settings="pelicanconf.py"):
+    return subprocess.run(
+        [sys.executable, "-m", "pelican", str(content), "-s", settings, "-o", str(output)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def site(tmp_path):
+    posts = tmp_path / "content" / "posts"
+    posts.mkdir(parents=True)
+    (posts / "fine.md").write_text(GOOD_POST)
+    return tmp_path
+
+
+def test_publish_build_fails_on_a_broken_snippet_naming_file_and_line(site):
+    (site / "content" / "posts" / "broken.md").write_text(BROKEN_POST)
+    result = build(site / "content", site / "out", "publishconf.py")
+    broken = site / "content" / "posts" / "broken.md"
+    assert result.returncode != 0
+    assert f"{broken}:16: error: python block 2 raised NameError: name 'greting' is not defined" in result.stdout
+    assert f"{broken}:16: error: python block 2 raised NameError" in result.stderr  # the exit message
+    assert "Traceback" not in result.stderr  # a clean message, not Pelican's crash report
+    assert not (site / "out" / "2024" / "broken" / "index.html").exists()
+
+
+def test_development_build_shows_the_error_box_and_still_exits_non_zero(site):
+    (site / "content" / "posts" / "broken.md").write_text(BROKEN_POST)
+    result = build(site / "content", site / "out")
+    assert result.returncode == 1
+    page = (site / "out" / "2024" / "broken" / "index.html").read_text()
+    assert '<div class="snippet-error" role="alert">' in page
+    assert "python block 2 raised NameError: name &#x27;greting&#x27; is not defined" in page
+    assert "line 16, in &lt;module&gt;" in page
+    assert (site / "out" / "2024" / "fine" / "index.html").exists()  # every page written
+    assert "snippets: 3 run in 2 file(s), 2 passed, 1 failed" in result.stdout
+
+
+def test_a_clean_build_reports_every_block_and_shows_output(site):
+    result = build(site / "content", site / "out", "publishconf.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "snippets: 1 run in 1 file(s), 1 passed, 0 failed, 0 skipped, 0 not run" in result.stdout
+    page = (site / "out" / "2024" / "fine" / "index.html").read_text()
+    assert '<p class="snippet-output-label">Output</p><pre><code>6</code></pre>' in page
+    assert "<!--snippet-" not in page  # no placeholder left behind
+
+
+def test_an_invalid_option_fails_the_build_with_file_line_and_valid_options(site):
+    post = site / "content" / "posts" / "fine.md"
+    post.write_text(GOOD_POST.replace("```python output", "```python outptu"))
+    result = build(site / "content", site / "out", "publishconf.py")
+    assert result.returncode != 0
+    assert (f"{post}:6: error: python block 1 has an invalid option: unknown option 'outptu' "
+            "(did you mean 'output'?)") in result.stdout
+
+
+def test_an_unclosed_fence_fails_the_build_with_its_line(site):
+    post = site / "content" / "posts" / "fine.md"
+    post.write_text(GOOD_POST + "\n```python\nprint('never closed')\n")
+    result = build(site / "content", site / "out", "publishconf.py")
+    assert result.returncode != 0
+    assert f"{post}:10: error: the ```python fence opened here is never closed" in result.stdout
+
+
+def test_bad_snippet_settings_are_refused_with_the_key_named(site):
+    settings = site / "settings.py"
+    settings.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
+                        f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
+                        "SNIPPETS = {**SNIPPETS, 'timeout': 'long', 'colour': 1}\n")
+    result = build(site / "content", site / "out", str(settings))
+    assert result.returncode != 0
+    assert "SNIPPETS has unknown key(s) 'colour'" in result.stderr
