@@ -4,6 +4,30 @@ from dataclasses import dataclass, field
 
 from .options import Options
 
+SHELL_LANGUAGES = ("bash", "sh", "shell", "console")
+
+
+def kind_of(language, python_languages):
+    """What runs a fence's code: python, pycon, shell, output (expected output), or None."""
+    if language in python_languages:
+        return "python"
+    if language == "pycon":
+        return "pycon"
+    if language in SHELL_LANGUAGES:
+        return "shell"
+    if language == "output":
+        return "output"
+    return None
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Output a block must print: from an `output` fence after it, or a console transcript."""
+
+    text: str
+    line: int          # the line of the output fence (or of the console block) in the source
+    ellipsis: bool = False
+
 
 @dataclass(frozen=True)
 class Block:
@@ -18,8 +42,10 @@ class Block:
     language: str
     code: str
     options: Options
-    number: int = 0      # 1-based among the post's runnable blocks; 0 if not runnable
+    number: int = 0      # 1-based among the post's runnable blocks
     problem: str = ""    # why the block cannot run (an invalid option), if anything
+    kind: str = "python"
+    expected: Expected | None = None
 
     @property
     def first_code_line(self):
@@ -46,6 +72,7 @@ class Document:
     marker: str
     blocks: list = field(default_factory=list)
     problems: list = field(default_factory=list)   # (line, message) of malformed fences
+    inputs: tuple = ()                              # absolute paths of declared input files
 
     def placeholder(self, block):
         return f"<!--{self.marker}:{block.number}-->"

@@ -3,17 +3,23 @@
     ```python skip="Windows only" raises="ValueError: bad.*" timeout=5 isolated output
 
 Options are `name`, `name=value` or `name="quoted value"` (single quotes too;
-no escapes, so Windows paths stay as written). An unknown, repeated or
-malformed option is an error listing the valid ones.
+no escapes, so Windows paths stay as written). Each kind of block has its own
+set; an unknown, repeated or malformed option is an error listing the valid
+ones for that kind.
 """
 
 import difflib
 import re
 from dataclasses import dataclass
 
-FLAGS = {"isolated", "output"}
+FLAGS = {"isolated", "output", "run", "ellipsis"}
 VALUED = {"skip", "raises", "timeout", "hl_lines"}
-VALID = sorted(FLAGS | VALUED)
+VALID_FOR = {
+    "python": {"skip", "raises", "timeout", "isolated", "output", "hl_lines"},
+    "pycon": {"skip", "timeout", "isolated", "ellipsis"},
+    "shell": {"run", "skip", "timeout", "output", "hl_lines"},
+    "output": {"ellipsis"},
+}
 MAX_TIMEOUT = 3600
 
 _TOKEN = re.compile(
@@ -48,16 +54,23 @@ class Options:
     isolated: bool = False
     output: bool = False
     hl_lines: str | None = None
+    run: bool = False
+    ellipsis: bool = False
 
     def execution_key(self):
-        """What of these options changes how a block runs (display-only ones left out)."""
+        """What of these options changes how a block runs (display-only ones left out).
+
+        `ellipsis` only changes how the output is judged, which happens after
+        the run, so it is not part of the key either.
+        """
         return {"raises": str(self.raises) if self.raises else None,
                 "timeout": self.timeout, "isolated": self.isolated,
                 "skip": self.skip is not None}
 
 
-def parse_options(text):
+def parse_options(text, kind="python"):
     """Parse the words after the language; raise OptionError naming what is wrong."""
+    valid = sorted(VALID_FOR[kind])
     found = {}
     position = 0
     text = text.rstrip()
@@ -66,13 +79,14 @@ def parse_options(text):
         if not match:
             rest = text[position:].strip()
             raise OptionError(f"cannot read options at {rest!r}; write name or name=\"value\" "
-                              f"(valid options: {', '.join(VALID)})")
+                              f"(valid options: {', '.join(valid)})")
         name = match.group("name")
         value = next((v for v in match.group("dq", "sq", "bare") if v is not None), None)
-        if name not in FLAGS | VALUED:
-            hint = difflib.get_close_matches(name, VALID, n=1)
+        if name not in valid:
+            hint = difflib.get_close_matches(name, valid, n=1)
             did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise OptionError(f"unknown option {name!r}{did_you_mean}; valid options: {', '.join(VALID)}")
+            what = "unknown option" if name not in FLAGS | VALUED else f"option not valid for {kind} blocks:"
+            raise OptionError(f"{what} {name!r}{did_you_mean}; valid options: {', '.join(valid)}")
         if name in found:
             raise OptionError(f"option {name!r} is given twice")
         if name in FLAGS and value is not None:
@@ -98,6 +112,8 @@ def _build(found):
         isolated="isolated" in found,
         output="output" in found,
         hl_lines=found.get("hl_lines"),
+        run="run" in found,
+        ellipsis="ellipsis" in found,
     )
 
 

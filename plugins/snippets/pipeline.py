@@ -3,7 +3,9 @@
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from .compare import judge
 from .plan import plan_document
 from .results import DocumentProblem
 from .runner import run_job
@@ -38,11 +40,17 @@ def verify_documents(documents, config, on_result=None):
         verification.results[document.source] = []
         verification.problems += [DocumentProblem(document.source, line, message)
                                   for line, message in document.problems]
+        missing = [path for path in document.inputs if not Path(path).is_file()]
+        if missing:
+            verification.problems += [DocumentProblem(document.source, 1, f"declared input {path} does not exist")
+                                      for path in missing]
+            continue
         planned, settled = plan_document(document)
         verification.results[document.source] += settled
         jobs += planned
     with ThreadPoolExecutor(max_workers=config.jobs) as pool:
         for job, results in zip(jobs, pool.map(lambda job: run_job(job, config), jobs)):
+            results = [judge(result) for result in results]
             verification.results[job.source] += results
             if on_result:
                 on_result(job, results)

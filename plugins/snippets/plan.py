@@ -11,6 +11,7 @@ class Job:
 
     source: str
     blocks: tuple
+    inputs: tuple = ()    # files copied into the working directory first
 
 
 def plan_document(document):
@@ -26,9 +27,9 @@ def plan_document(document):
         elif block.options.skip is not None:
             settled.append(BlockResult(block, SKIPPED, message=f"skipped: {block.options.skip}"))
         elif block.options.isolated:
-            jobs.append(Job(document.source, (block,)))
+            jobs.append(Job(document.source, (block,), document.inputs))
         else:
             session.append(block)
     if session:
-        jobs.insert(0, Job(document.source, tuple(session)))
+        jobs.insert(0, Job(document.source, tuple(session), document.inputs))
     return jobs, settled

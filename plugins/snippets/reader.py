@@ -4,10 +4,12 @@ The preprocessor runs right after Python-Markdown's whitespace normalisation
 and before the metadata header is removed, so its line list still matches the
 file line for line. It records each runnable block with its source line,
 rewrites the fence's info string to the bare language (options are ours, not
-the highlighter's), and puts an HTML comment after the block where the
-results go once the blocks have run.
+the highlighter's), drops lines marked `# hide` from what readers see, and
+puts an HTML comment after the block where the results go once it has run.
 """
 
+import dataclasses
+import re
 import secrets
 from pathlib import Path
 
@@ -16,59 +18,111 @@ from markdown.preprocessors import Preprocessor
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from .document import Block, Document
+from .document import Block, Document, Expected, kind_of
 from .fences import find_fences
 from .options import Options, OptionError, parse_options
 
 METADATA_KEY = "snippet_document"
+INPUTS_KEY = "snippet_inputs"
 PRIORITY = 29  # after normalize_whitespace (30), before meta (27) and fenced_code (25)
+HIDDEN = re.compile(r"#\s*hide\s*$")
+PROMPT = "$ "
 
 
 class SnippetCollector(Preprocessor):
-    """Collects the runnable blocks of one document; leaves other text alone."""
+    """Collects the runnable blocks of one document and rewrites their fences."""
 
-    def __init__(self, md, document, languages):
+    def __init__(self, md, document, python_languages):
         super().__init__(md)
         self.document = document
-        self.languages = languages
+        self.python_languages = set(python_languages)
         self.done = False
+
+    def kind(self, language):
+        return kind_of(language, self.python_languages)
 
     def run(self, lines):
         if self.done:  # Pelican converts formatted metadata (summary) with the same instance
             return lines
         self.done = True
-        lines = list(lines)
-        found = list(find_fences(lines, understands=self.languages.__contains__))
-        for fence, problem in found:
-            if problem:
-                index, message = problem
-                self.document.problems.append((index + 1, message))
-        # Rewrite from the bottom up so earlier indexes stay valid.
+        replacements = {}   # line index -> the lines that take its place
         blocks = []
-        for fence in [f for f, _ in found if f is not None]:
-            if fence.language in self.languages:
-                blocks.append(self._collect(fence, lines, len(blocks) + 1))
-        self.document.blocks = blocks
-        runnable = {block.line - 1: block for block in blocks}
-        for fence in reversed([f for f, _ in found if f is not None]):
-            block = runnable.get(fence.open_index)
-            if block is None:
+        previous = None     # (fence, index in blocks) of the last block an output fence may follow
+        for fence, problem in find_fences(lines, understands=lambda lang: self.kind(lang) is not None):
+            if problem:
+                self.document.problems.append((problem[0] + 1, problem[1]))
                 continue
-            lines[fence.open_index] = _native_opening(fence, block.options)
-            lines[fence.close_index + 1:fence.close_index + 1] = [
-                "", self.document.placeholder(block), ""]
-        return lines
+            kind = self.kind(fence.language)
+            if kind == "output":
+                self._attach_output(fence, lines, previous, blocks, replacements)
+                previous = None
+                continue
+            block = self._block(fence, lines, kind, len(blocks) + 1) if kind else None
+            if block is None:
+                previous = None
+                continue
+            blocks.append(block)
+            previous = (fence, len(blocks) - 1)
+            replacements[fence.open_index] = [_native_opening(fence, block.options)]
+            if kind == "python":
+                for index in range(fence.open_index + 1, fence.close_index):
+                    if HIDDEN.search(lines[index]):
+                        replacements[index] = []
+            replacements[fence.close_index] = [lines[fence.close_index], "",
+                                               self.document.placeholder(block), ""]
+        self.document.blocks = blocks
+        return [new for index, line in enumerate(lines) for new in replacements.get(index, [line])]
 
-    def _collect(self, fence, lines, number):
-        code = "\n".join(lines[fence.open_index + 1:fence.close_index])
+    def _block(self, fence, lines, kind, number):
+        body = lines[fence.open_index + 1:fence.close_index]
         options, problem = Options(), ""
         try:
-            options = parse_options(fence.option_text)
+            options = parse_options(fence.option_text, kind)
         except OptionError as error:
             problem = str(error)
+        if kind == "shell" and not (options.run or options.skip or problem):
+            return None  # a shell block shown, not run: shell blocks run only when asked to
+        code, expected = "\n".join(body), None
+        if fence.language == "console":
+            code, expected = _console(body, fence.open_index + 1, options)
         return Block(source=self.document.source, line=fence.open_index + 1,
                      language=fence.language, code=code, options=options,
-                     number=number, problem=problem)
+                     number=number, problem=problem, kind=kind, expected=expected)
+
+    def _attach_output(self, fence, lines, previous, blocks, replacements):
+        """An `output` fence right after a python or shell block is what that block must print."""
+        replacements[fence.open_index] = [_native_opening(fence, Options())]
+        line = fence.open_index + 1
+        try:
+            options = parse_options(fence.option_text, "output")
+        except OptionError as error:
+            self.document.problems.append((line, f"output fence: {error}"))
+            return
+        follows = previous is not None and all(
+            not text.strip() for text in lines[previous[0].close_index + 1:fence.open_index])
+        block = blocks[previous[1]] if follows else None
+        if block is None or block.kind == "pycon" or block.expected is not None:
+            self.document.problems.append(
+                (line, "an output fence must come right after the python or shell block whose "
+                       "output it shows (only blank lines between them)"))
+            return
+        text = "\n".join(lines[fence.open_index + 1:fence.close_index])
+        blocks[previous[1]] = dataclasses.replace(
+            block, expected=Expected(text, line, options.ellipsis))
+
+
+def _console(body, first_line, options):
+    """Split a console transcript into the commands (`$ ` lines) and the output they must print."""
+    commands, output, continued = [], [], False
+    for line in body:
+        if line.startswith(PROMPT) or continued:
+            command = line[len(PROMPT):] if line.startswith(PROMPT) and not continued else line
+            commands.append(command)
+            continued = command.endswith("\\")
+        else:
+            output.append(line)
+    expected = Expected("\n".join(output), first_line, options.ellipsis) if output else None
+    return "\n".join(commands), expected
 
 
 def _native_opening(fence, options):
@@ -90,31 +144,47 @@ def display_path(source_path):
         return str(path)
 
 
+def new_document(source_path):
+    return Document(source=display_path(source_path), marker=f"snippet-{secrets.token_hex(6)}")
+
+
+def declared_inputs(source_path, value):
+    """Files a post lists in `Snippet_inputs:`, relative to the post, copied next to its blocks."""
+    names = value if isinstance(value, list) else str(value).split(",")
+    folder = Path(source_path).resolve().parent
+    return tuple(str(folder / name.strip()) for name in names if name.strip())
+
+
 class SnippetMarkdownReader(MarkdownReader):
     """Pelican's Markdown reader, plus the block collector; the document goes into the metadata."""
 
     def read(self, source_path):
         config = self.settings["SNIPPETS_CONFIG"]
         self._source_path = source_path
-        document = Document(source=display_path(source_path), marker=f"snippet-{secrets.token_hex(6)}")
+        document = new_document(source_path)
         self._md = Markdown(**self.settings["MARKDOWN"])
         self._md.preprocessors.register(
-            SnippetCollector(self._md, document, set(config.languages)), "snippets", PRIORITY)
+            SnippetCollector(self._md, document, config.languages), "snippets", PRIORITY)
         with pelican_open(source_path) as text:
             content = self._md.convert(text)
         metadata = self._parse_metadata(self._md.Meta) if hasattr(self._md, "Meta") else {}
+        if INPUTS_KEY in metadata:
+            document.inputs = declared_inputs(source_path, metadata.pop(INPUTS_KEY))
         if document.blocks or document.problems:
             metadata[METADATA_KEY] = document
         return content, metadata
 
 
 def read_document(text, source, languages=("python", "py", "python3")):
-    """Collect the blocks of Markdown text without Pelican (for tests and pytest collection).
+    """Collect the blocks of Markdown text without Pelican (for tests, pytest and `invoke snippets`).
 
     Uses a real Markdown instance, so the lines are normalised exactly as in a build.
     """
     document = Document(source=source, marker=f"snippet-{secrets.token_hex(6)}")
     md = Markdown(extensions=["markdown.extensions.fenced_code", "markdown.extensions.meta"])
-    md.preprocessors.register(SnippetCollector(md, document, set(languages)), "snippets", PRIORITY)
+    md.preprocessors.register(SnippetCollector(md, document, languages), "snippets", PRIORITY)
     md.convert(text.removeprefix("\ufeff"))
+    meta = getattr(md, "Meta", {})
+    if INPUTS_KEY in meta:
+        document.inputs = declared_inputs(source, meta[INPUTS_KEY])
     return document

@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -93,6 +94,8 @@ def run_job(job, config):
         work, tmp = Path(scratch, "work"), Path(scratch, "tmp")
         work.mkdir()
         tmp.mkdir()
+        for path in job.inputs:
+            shutil.copy(path, work / Path(path).name)
         return _Run(job, config, work, tmp).results()
 
 
@@ -141,8 +144,9 @@ class _Run:
             "boundary": self.boundary.decode(),
             "memory_limit": self.config.memory_limit,
             "blocks": [{
-                "number": block.number, "filename": block.source,
+                "number": block.number, "filename": block.source, "kind": block.kind,
                 "first_line": block.first_code_line, "code": block.code,
+                "ellipsis": block.options.ellipsis,
                 "raises": ({"name": block.options.raises.name, "pattern": block.options.raises.pattern}
                            if block.options.raises else None),
             } for block in self.job.blocks],

@@ -8,11 +8,13 @@ stderr, so the parent can tell which block printed what.
 
 import builtins
 import ctypes
+import doctest
 import json
 import linecache
 import os
 import re
 import resource
+import subprocess
 import sys
 import time
 import traceback
@@ -47,6 +49,10 @@ def main():
 
 def run_block(block, namespace):
     """Run one block in the shared namespace; say whether it did what it should."""
+    if block["kind"] == "shell":
+        return run_shell(block)
+    if block["kind"] == "pycon":
+        return run_session(block, namespace)
     filename, first = block["filename"], block["first_line"]
     _remember_source(filename, first, block["code"])
     expected = block.get("raises")
@@ -64,6 +70,54 @@ def run_block(block, namespace):
         elapsed = time.perf_counter() - started
         return _exception(error, expected, filename, elapsed)
     return _no_exception(expected, time.perf_counter() - started)
+
+
+def run_shell(block):
+    """A shell block: bash in the post's directory, stopping at the first failing command."""
+    _flush_everything()
+    started = time.perf_counter()
+    status = subprocess.call(["bash", "-e", "-o", "pipefail", "-c", block["code"]],
+                             stdin=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        return {"status": "failed", "message": f"exited with status {status}",
+                "details": "", "line": 0, "duration": elapsed}
+    return {"status": "passed", "duration": elapsed}
+
+
+class _FirstFailure(doctest.DocTestRunner):
+    """A doctest runner that remembers the first failing example instead of printing it."""
+
+    def __init__(self, ellipsis):
+        flags = doctest.FAIL_FAST | (doctest.ELLIPSIS if ellipsis else 0)
+        super().__init__(verbose=False, optionflags=flags)
+        self.failure = None
+
+    def report_failure(self, out, test, example, got):
+        self.failure = (example, "printed something else", self._failure_header(test, example)
+                        + self._checker.output_difference(example, got, self.optionflags))
+
+    def report_unexpected_exception(self, out, test, example, exc_info):
+        summary = traceback.format_exception_only(*exc_info[:2])[-1].strip()
+        self.failure = (example, f"raised {summary}", self._failure_header(test, example)
+                        + "".join(traceback.format_exception(*exc_info)))
+
+
+def run_session(block, namespace):
+    """A pycon block: each `>>>` example runs in the post's namespace; its output must match."""
+    first = block["first_line"]
+    test = doctest.DocTestParser().get_doctest(
+        block["code"], namespace, f"pycon block {block['number']}", block["filename"], first - 1)
+    runner = _FirstFailure(block.get("ellipsis", False))
+    started = time.perf_counter()
+    runner.run(test, clear_globs=False, out=lambda text: None)
+    elapsed = time.perf_counter() - started
+    if runner.failure is None:
+        return {"status": "passed", "duration": elapsed}
+    example, what, details = runner.failure
+    line = first + example.lineno
+    return {"status": "failed", "message": f"example at line {line} {what}",
+            "details": details.rstrip(), "line": line, "duration": elapsed}
 
 
 def _no_exception(expected, elapsed):
