@@ -1,5 +1,10 @@
 """Development settings: `invoke build`, `invoke livereload` and the tests use these."""
 
+import os
+from pathlib import Path
+
+from pygments.formatters import HtmlFormatter
+
 AUTHOR = "Dev Notes"
 SITENAME = "Dev Notes"
 SITESUBTITLE = "Notes on software, ML and the tools in between, with every code sample run on every build"
@@ -28,10 +33,15 @@ TAG_SAVE_AS = "tag/{slug}/index.html"
 ARCHIVES_SAVE_AS = "archives/index.html"
 ARCHIVES_URL = "archives/"
 TAGS_SAVE_AS = "tags/index.html"
+TAGS_URL = "tags/"
 CATEGORIES_SAVE_AS = "categories/index.html"
+CATEGORIES_URL = "categories/"
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""
-DIRECT_TEMPLATES = ["index", "archives", "tags", "categories"]
+DIRECT_TEMPLATES = ["index", "archives", "tags", "categories", "search"]
+# The theme's search page (Pagefind, indexed by `invoke build` after Pelican).
+SEARCH_SAVE_AS = "search/index.html"
+SEARCH_URL = "search/"
 DEFAULT_PAGINATION = 5
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
@@ -42,9 +52,27 @@ THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["pelican.plugins.sitemap", "strict_build", "snippets"]
 
+class _CodeFormatter(HtmlFormatter):
+    """Pygments' HTML plus the fence's language as a class on <code> (`language-python`).
+
+    Markdown's codehilite passes `lang_str` only to a formatter class, never to
+    Pygments' own: the theme labels code blocks and styles ```output blocks by it.
+    """
+
+    def __init__(self, lang_str="", **options):
+        super().__init__(**options)
+        self.lang_str = lang_str
+
+    def _wrap_code(self, source):
+        yield 0, f'<code class="{self.lang_str}">' if self.lang_str else "<code>"
+        yield from source
+        yield 0, "</code>"
+
+
 MARKDOWN = {
     "extension_configs": {
-        "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False, "pygments_lang_class": True},
+        "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False,
+                                           "pygments_formatter": _CodeFormatter},
         "markdown.extensions.extra": {},
         "markdown.extensions.meta": {},
         "markdown.extensions.toc": {"permalink": False},
@@ -88,4 +116,7 @@ SNIPPETS = {
     "on_failure": "report",     # "report": error box in the page, exit 1 at the end; "fail": stop the build
     "languages": ["python", "py", "python3"],
     "pass_env": [],             # names of builder environment variables snippets may see
+    "jobs": 0,                  # posts verified at once; 0 = one per core
+    # Results of unchanged snippets are reused from here (delete it, or SNIPPETS_REFRESH=1, to re-run all).
+    "cache_dir": os.environ.get("SNIPPETS_CACHE_DIR", str(Path(__file__).resolve().parent / ".snippets-cache")),
 }

@@ -63,7 +63,7 @@ def verify(generators):
         if results:
             content.snippet_summary = summarize(results, platform.python_version(), today)
     if documents:
-        print_report(verification.all_results(), verification.problems, verification.elapsed)
+        print_report(verification)
     if verification.failed and config.on_failure == "fail":
         _fail(verification, "nothing was written")
 

@@ -12,6 +12,8 @@ DEFAULTS = {
     "languages": ["python", "py", "python3"],
     "pass_env": [],
     "jobs": 0,
+    "cache_dir": ".snippets-cache",
+    "refresh": False,
 }
 POLICIES = ("report", "fail")
 
@@ -30,6 +32,8 @@ class Config:
     languages: tuple = ("python", "py", "python3")
     pass_env: tuple = ()
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    cache_dir: str | None = None   # None: no cache
+    refresh: bool = False          # ignore stored results (they are replaced)
 
     @property
     def output_limit(self):
@@ -63,6 +67,9 @@ def load_config(settings):
     _check(_names(values["pass_env"]), "pass_env", "a list of environment variable names", values)
     _check(_whole(values["jobs"]) and values["jobs"] >= 0, "jobs",
            "a whole number of parallel processes (0 for one per core)", values)
+    _check(values["cache_dir"] is None or (isinstance(values["cache_dir"], str) and values["cache_dir"]),
+           "cache_dir", "a directory path, or None for no cache", values)
+    _check(isinstance(values["refresh"], bool), "refresh", "True or False", values)
     return Config(
         enabled=values["enabled"],
         timeout=float(values["timeout"]),
@@ -72,6 +79,9 @@ def load_config(settings):
         languages=tuple(name.lower() for name in values["languages"]),
         pass_env=tuple(values["pass_env"]),
         jobs=values["jobs"] or os.cpu_count() or 1,
+        cache_dir=values["cache_dir"],
+        # SNIPPETS_REFRESH=1 in the environment forces a full re-run (`invoke snippets --refresh`).
+        refresh=values["refresh"] or os.environ.get("SNIPPETS_REFRESH") == "1",
     )
 
 

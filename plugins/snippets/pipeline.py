@@ -5,9 +5,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import ResultCache, job_key
 from .compare import judge
 from .plan import plan_document
-from .results import DocumentProblem
+from .results import NOT_RUN, DocumentProblem
 from .runner import run_job
 
 
@@ -18,6 +19,8 @@ class Verification:
     results: dict = field(default_factory=dict)    # source -> [BlockResult] in block order
     problems: list = field(default_factory=list)   # DocumentProblem
     elapsed: float = 0.0
+    executed: int = 0                               # blocks run in this build
+    reused: int = 0                                 # blocks whose results came from the cache
 
     def all_results(self):
         return [result for source in sorted(self.results) for result in self.results[source]]
@@ -48,8 +51,23 @@ def verify_documents(documents, config, on_result=None):
         planned, settled = plan_document(document)
         verification.results[document.source] += settled
         jobs += planned
+    cache = ResultCache(config.cache_dir) if config.cache_dir else None
+
+    def run_or_reuse(job):
+        key = job_key(job, config) if cache else None
+        results = None if cache is None or config.refresh else cache.load(key, job)
+        if results is None:
+            results = run_job(job, config)
+            if cache:
+                cache.store(key, results)
+        return results
+
     with ThreadPoolExecutor(max_workers=config.jobs) as pool:
-        for job, results in zip(jobs, pool.map(lambda job: run_job(job, config), jobs)):
+        for job, results in zip(jobs, pool.map(run_or_reuse, jobs)):
+            if results and results[0].cached:
+                verification.reused += len(results)
+            else:
+                verification.executed += sum(1 for result in results if result.status != NOT_RUN)
             results = [judge(result) for result in results]
             verification.results[job.source] += results
             if on_result:

@@ -23,29 +23,31 @@ def failure_lines(results, problems):
     return lines
 
 
-def summary_line(results, problems, elapsed):
+def summary_line(verification):
+    results, problems = verification.all_results(), verification.problems
     count = {status: 0 for status in (PASSED, FAILED, SKIPPED, NOT_RUN)}
     for result in results:
         count[result.status] += 1
-    ran = count[PASSED] + count[FAILED]
     documents = len({result.block.source for result in results})
-    text = (f"snippets: {ran} run in {documents} file(s), {count[PASSED]} passed, "
-            f"{count[FAILED]} failed, {count[SKIPPED]} skipped, {count[NOT_RUN]} not run "
-            f"({elapsed:.2f} s)")
+    text = (f"snippets: {len(results)} block(s) in {documents} file(s): {count[PASSED]} passed, "
+            f"{count[FAILED]} failed, {count[SKIPPED]} skipped, {count[NOT_RUN]} not run; "
+            f"{verification.executed} run now, {verification.reused} from cache "
+            f"({verification.elapsed:.2f} s)")
     if problems:
-        text += f", {len(problems)} malformed fence(s)"
+        text += f"; {len(problems)} problem(s) in the Markdown"
     return text
 
 
 def slowest_lines(results, how_many=5):
-    timed = sorted((r for r in results if r.duration), key=lambda r: r.duration, reverse=True)
+    timed = sorted((r for r in results if r.duration and not r.cached), key=lambda r: r.duration, reverse=True)
     return [f"  {result.duration:7.3f} s  {result.block.where} {result.block.label}"
             for result in timed[:how_many]]
 
 
-def print_report(results, problems, elapsed):
-    lines = failure_lines(results, problems)
-    lines.append(summary_line(results, problems, elapsed))
+def print_report(verification):
+    results = verification.all_results()
+    lines = failure_lines(results, verification.problems)
+    lines.append(summary_line(verification))
     slow = slowest_lines(results)
     if slow:
         lines += ["slowest blocks:", *slow]

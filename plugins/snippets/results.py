@@ -15,6 +15,7 @@ class BlockResult:
     stdout: str = ""
     stderr: str = ""
     duration: float = 0.0
+    cached: bool = False       # taken from the result cache rather than run in this build
 
     @property
     def where(self):

@@ -1,7 +1,9 @@
 """Whole Pelican builds of small fixture sites, with the real settings, theme and plugins."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -36,10 +38,12 @@ print(sum(range(4)))
 """
 
 
-def build(content, output, settings="pelicanconf.py"):
+def build(content, output, settings="pelicanconf.py", **env):
+    """Build with the real settings; results are cached beside the content, not in the repo."""
+    env = {**os.environ, "SNIPPETS_CACHE_DIR": str(Path(content).parent / "cache"), **env}
     return subprocess.run(
         [sys.executable, "-m", "pelican", str(content), "-s", settings, "-o", str(output)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
 
 
 @pytest.fixture
@@ -70,13 +74,13 @@ def test_development_build_shows_the_error_box_and_still_exits_non_zero(site):
     assert "python block 2 raised NameError: name &#x27;greting&#x27; is not defined" in page
     assert "line 16, in &lt;module&gt;" in page
     assert (site / "out" / "2024" / "fine" / "index.html").exists()  # every page written
-    assert "snippets: 3 run in 2 file(s), 2 passed, 1 failed" in result.stdout
+    assert "snippets: 3 block(s) in 2 file(s): 2 passed, 1 failed, 0 skipped, 0 not run; 3 run now" in result.stdout
 
 
 def test_a_clean_build_reports_every_block_and_shows_output(site):
     result = build(site / "content", site / "out", "publishconf.py")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "snippets: 1 run in 1 file(s), 1 passed, 0 failed, 0 skipped, 0 not run" in result.stdout
+    assert "snippets: 1 block(s) in 1 file(s): 1 passed, 0 failed, 0 skipped, 0 not run; 1 run now, 0 from cache" in result.stdout
     page = (site / "out" / "2024" / "fine" / "index.html").read_text()
     assert '<p class="snippet-output-label">Output</p><pre><code>6</code></pre>' in page
     assert "<!--snippet-" not in page  # no placeholder left behind
@@ -99,11 +103,15 @@ def test_an_unclosed_fence_fails_the_build_with_its_line(site):
     assert f"{post}:10: error: the ```python fence opened here is never closed" in result.stdout
 
 
+def settings_file(path, extra):
+    """The development settings plus `extra` lines, in a file outside the repository."""
+    path.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
+                    f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n" + extra)
+    return str(path)
+
+
 def test_bad_snippet_settings_are_refused_with_the_key_named(site):
-    settings = site / "settings.py"
-    settings.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-                        f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
-                        "SNIPPETS = {**SNIPPETS, 'timeout': 'long', 'colour': 1}\n")
-    result = build(site / "content", site / "out", str(settings))
+    settings = settings_file(site / "settings.py", "SNIPPETS = {**SNIPPETS, 'timeout': 'long', 'colour': 1}\n")
+    result = build(site / "content", site / "out", settings)
     assert result.returncode != 0
     assert "SNIPPETS has unknown key(s) 'colour'" in result.stderr
