@@ -2,8 +2,9 @@
 
 The data flows one way: the reader finds the blocks (reader, fences,
 options), the plan groups them into processes (plan), the runner runs them
-bounded and in parallel (pipeline, runner, worker), the results are rendered
-into the pages (render) and reported to the author (report).
+bounded, cached and in parallel (pipeline, cache, runner, worker), the results
+are judged (compare), rendered into the pages (render) and the report page
+(site_report), and reported to the author (report).
 """
 
 import platform
@@ -16,6 +17,7 @@ from .pipeline import verify_documents
 from .reader import METADATA_KEY, SnippetMarkdownReader
 from .render import fill_placeholders, summarize
 from .report import print_report
+from .site_report import CONTEXT_KEY, get_generators
 
 
 
@@ -53,7 +55,9 @@ def verify(generators):
     if not config.enabled:
         documents = []
     verification = verify_documents(documents, config)
+    verification.pages = {getattr(c, METADATA_KEY).source: (c.title, c.url) for c in contents}
     _state["verification"] = verification
+    generators[0].context[CONTEXT_KEY] = verification
     show_failures = config.on_failure == "report"
     today = time.strftime("%d %b %Y").lstrip("0")
     for content in contents:
@@ -94,5 +98,6 @@ def _replace_content(content, html):
 def register():
     signals.initialized.connect(configure)
     signals.readers_init.connect(install_reader)
+    signals.get_generators.connect(get_generators)
     signals.all_generators_finalized.connect(verify)
     signals.finalized.connect(finish)

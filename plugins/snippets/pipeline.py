@@ -19,6 +19,7 @@ class Verification:
     results: dict = field(default_factory=dict)    # source -> [BlockResult] in block order
     problems: list = field(default_factory=list)   # DocumentProblem
     elapsed: float = 0.0
+    pages: dict = field(default_factory=dict)      # source -> (title, url) of its page
     executed: int = 0                               # blocks run in this build
     reused: int = 0                                 # blocks whose results came from the cache
 

@@ -115,3 +115,20 @@ def test_bad_snippet_settings_are_refused_with_the_key_named(site):
     result = build(site / "content", site / "out", settings)
     assert result.returncode != 0
     assert "SNIPPETS has unknown key(s) 'colour'" in result.stderr
+
+
+def test_report_page_and_json_list_every_block(site):
+    import json
+    (site / "content" / "posts" / "broken.md").write_text(BROKEN_POST)
+    build(site / "content", site / "out")
+    report = json.loads((site / "out" / "snippets" / "report.json").read_text())
+    assert report["summary"] == {"blocks": 3, "passed": 2, "failed": 1, "skipped": 0, "not_run": 0}
+    assert report["python_version"] == ".".join(map(str, sys.version_info[:3]))
+    broken = next(d for d in report["documents"] if d["url"] == "2024/broken/")
+    assert [(b["line"], b["status"]) for b in broken["blocks"]] == [(8, "passed"), (15, "failed")]
+    assert broken["title"] == "Broken"
+    page = (site / "out" / "snippets" / "index.html").read_text()
+    assert "Snippet verification report" in page
+    assert page.count("<tr class=\"is-") == 3 and 'class="is-failed"' in page
+    article = (site / "out" / "2024" / "broken" / "index.html").read_text()
+    assert 'href="/snippets/"' in article  # the badge links to the report
