@@ -24,10 +24,13 @@ class ErrorCollector(logging.Handler):
     def __init__(self):
         super().__init__(level=logging.ERROR)
         self.problems = []
+        self.content_path = Path.cwd()
 
     def emit(self, record):
         exc = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
         path = _path_argument(record)
+        if path is not None and not path.is_absolute():
+            path = self.content_path / path  # Pelican names content files relative to PATH
         message = record.getMessage()
         if exc is not None:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -72,6 +75,7 @@ _collector = ErrorCollector()
 
 def start_collecting(pelican_object):
     _collector.problems.clear()
+    _collector.content_path = Path(pelican_object.path)
     logger = logging.getLogger("pelican")
     if _collector not in logger.handlers:
         logger.addHandler(_collector)
