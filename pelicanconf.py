@@ -15,9 +15,8 @@ DEFAULT_LANG = "en"
 PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
-STATIC_PATHS = ["images", "extra/robots.txt", "extra/favicon.svg"]
+STATIC_PATHS = ["images", "extra/favicon.svg"]
 EXTRA_PATH_METADATA = {
-    "extra/robots.txt": {"path": "robots.txt"},
     "extra/favicon.svg": {"path": "favicon.svg"},
 }
 
@@ -38,7 +37,9 @@ CATEGORIES_SAVE_AS = "categories/index.html"
 CATEGORIES_URL = "categories/"
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""
-DIRECT_TEMPLATES = ["index", "archives", "tags", "categories", "search"]
+DIRECT_TEMPLATES = ["index", "archives", "tags", "categories", "search", "robots"]
+# robots.txt is a theme template, so it names the sitemap under the real SITEURL.
+ROBOTS_SAVE_AS = "robots.txt"
 # The theme's search page (Pagefind, indexed by `invoke build` after Pelican).
 SEARCH_SAVE_AS = "search/index.html"
 SEARCH_URL = "search/"

@@ -27,6 +27,7 @@ class Expected:
     text: str
     line: int          # the line of the output fence (or of the console block) in the source
     ellipsis: bool = False
+    end_line: int = 0  # the output fence's closing line (0 for a console transcript)
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ class SnippetCollector(Preprocessor):
             return
         text = "\n".join(lines[fence.open_index + 1:fence.close_index])
         blocks[previous[1]] = dataclasses.replace(
-            block, expected=Expected(text, line, options.ellipsis))
+            block, expected=Expected(text, line, options.ellipsis, end_line=fence.close_index + 1))
 
 
 def _console(body, first_line, options):

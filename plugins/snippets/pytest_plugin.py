@@ -1,0 +1,103 @@
+"""Verify the blocks with pytest, without building the site: `pytest content/`.
+
+Each runnable block is a test item named after its line, with the same
+options, sessions, bounds, cache and `file:line` errors as in a build. The
+blocks of a file still run together (one process per post), once, when the
+first of its items runs.
+"""
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import pytest
+from pelican.settings import read_settings
+
+from .config import load_config
+from .pipeline import verify_documents
+from .reader import display_path, read_document
+from .results import FAILED, NOT_RUN, SKIPPED
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("snippets", "verify the code blocks of the blog's posts")
+    group.addoption("--snippets-settings", default="pelicanconf.py",
+                    help="Pelican settings file whose PATH and SNIPPETS are used (default: pelicanconf.py)")
+    group.addoption("--snippets-refresh", action="store_true",
+                    help="ignore cached results and run every block again")
+
+
+def pytest_configure(config):
+    settings_file = Path(config.rootpath, config.getoption("snippets_settings"))
+    config.snippets_content = None
+    if settings_file.is_file():
+        quiet = logging.getLogger("pelican.settings")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # development settings warn about feeds; not our concern here
+        try:
+            settings = read_settings(str(settings_file))
+        finally:
+            quiet.setLevel(level)
+        config.snippets_content = Path(settings["PATH"]).resolve()
+        config.snippets_config = load_config(settings)
+
+
+def pytest_collect_file(file_path, parent):
+    content = parent.config.snippets_content
+    if file_path.suffix == ".md" and content is not None and file_path.resolve().is_relative_to(content):
+        return MarkdownFile.from_parent(parent, path=file_path)
+    return None
+
+
+class SnippetFailure(Exception):
+    """A block's failure, carried to pytest's report as the build would print it."""
+
+
+class MarkdownFile(pytest.File):
+    def collect(self):
+        config = self.config.snippets_config
+        self.document = read_document(self.path.read_text(encoding="utf-8-sig"),
+                                      display_path(self.path), config.languages)
+        self.document_results = None
+        for line, message in self.document.problems:
+            yield SnippetItem.from_parent(self, name=f"line {line}: fence", problem=(line, message))
+        for block in self.document.blocks:
+            yield SnippetItem.from_parent(self, name=f"line {block.line}: {block.label}", block=block)
+
+    def results(self):
+        """Run the whole file once; every item then reads its own block's result."""
+        if self.document_results is None:
+            config = self.config.snippets_config
+            if self.config.getoption("snippets_refresh"):
+                config = dataclasses.replace(config, refresh=True)
+            verification = verify_documents([self.document], config)
+            self.document_results = {result.block.number: result for result in verification.all_results()}
+        return self.document_results
+
+
+class SnippetItem(pytest.Item):
+    def __init__(self, *, block=None, problem=None, **kwargs):
+        super().__init__(**kwargs)
+        self.block, self.problem = block, problem
+
+    def runtest(self):
+        if self.problem:
+            line, message = self.problem
+            raise SnippetFailure(f"{self.parent.document.source}:{line}: error: {message}")
+        result = self.parent.results()[self.block.number]
+        if result.status == SKIPPED:
+            pytest.skip(result.message)
+        if result.status == NOT_RUN:
+            pytest.skip(result.message)
+        if result.status == FAILED:
+            details = f"\n{result.details}" if result.details else ""
+            raise SnippetFailure(result.error_line() + details)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, SnippetFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        line = self.block.line if self.block else self.problem[0]
+        return self.path, line - 1, self.name

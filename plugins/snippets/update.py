@@ -1,0 +1,76 @@
+"""Rewrite `output` fences from what their blocks really print (`invoke snippets --update`).
+
+Only the lines between an output fence's opening and closing lines change;
+every other byte of the file, line endings included, stays as it was. A block
+that failed for another reason is left alone and reported instead.
+"""
+
+from pathlib import Path
+
+from .compare import matches
+from .pipeline import verify_documents
+from .reader import display_path, read_document
+from .results import PASSED
+
+
+def update_file(path, config):
+    """Update one Markdown file; return the lines of the fences rewritten and the failures left."""
+    path = Path(path)
+    raw = path.read_bytes()
+    text = raw.decode("utf-8-sig")
+    document = read_document(text, display_path(path), config.languages)
+    verification = verify_documents([document], config, check_output=False)
+    edits, failures = [], []
+    for result in verification.all_results():
+        expected = result.block.expected
+        if result.status != PASSED:
+            failures.append(result)
+            continue
+        if expected is None or not expected.end_line:
+            continue
+        if not matches(expected.text, result.stdout, expected.ellipsis):
+            edits.append((expected.line, expected.end_line, result.stdout))
+    if edits:
+        path.write_bytes(_rewrite(raw, edits))
+    return [line for line, _, _ in edits], failures
+
+
+def _rewrite(raw, edits):
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    lines = raw[len(bom):].decode("utf-8").splitlines(keepends=True)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    for open_line, close_line, output in sorted(edits, reverse=True):
+        body = [line.rstrip() + newline for line in output.rstrip("\n").split("\n")] if output.strip() else []
+        lines[open_line:close_line - 1] = body   # between the fence lines (1-based open/close)
+    return bom + "".join(lines).encode("utf-8")
+
+
+def main(argv=None):
+    """`python -m snippets.update [FILE_OR_DIR ...]`: update every Markdown file given (default: content/)."""
+    import argparse
+
+    from pelican.settings import read_settings
+
+    from .config import load_config
+
+    parser = argparse.ArgumentParser(prog="snippets.update", description=main.__doc__)
+    parser.add_argument("paths", nargs="*", default=["content"])
+    parser.add_argument("--settings", default="pelicanconf.py")
+    args = parser.parse_args(argv)
+    config = load_config(read_settings(args.settings))
+    files = sorted(f for p in map(Path, args.paths) for f in ([p] if p.is_file() else p.rglob("*.md")))
+    failed = False
+    for path in files:
+        lines, failures = update_file(path, config)
+        for line in lines:
+            print(f"{display_path(path)}:{line}: updated the expected output")
+        for result in failures:
+            failed = failed or result.failed
+            if result.failed:
+                print(result.error_line())
+    print(f"checked {len(files)} file(s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
