@@ -16,7 +16,7 @@ from .config import ConfigError, load_config
 from .pipeline import verify_documents
 from .reader import METADATA_KEY, SnippetMarkdownReader
 from .render import fill_placeholders, summarize
-from .report import print_report
+from .report import print_report, progress_bar
 from .site_report import CONTEXT_KEY, get_generators
 
 
@@ -54,7 +54,8 @@ def verify(generators):
     documents = [getattr(content, METADATA_KEY) for content in contents]
     if not config.enabled:
         documents = []
-    verification = verify_documents(documents, config)
+    with progress_bar(sum(len(document.blocks) for document in documents)) as advance:
+        verification = verify_documents(documents, config, on_result=advance)
     verification.pages = {getattr(c, METADATA_KEY).source: (c.title, c.url) for c in contents}
     _state["verification"] = verification
     generators[0].context[CONTEXT_KEY] = verification

@@ -54,6 +54,8 @@ def verify_documents(documents, config, on_result=None, check_output=True):
             continue
         planned, settled = plan_document(document)
         verification.results[document.source] += settled
+        if on_result and settled:
+            on_result(None, settled)
         jobs += planned
     cache = ResultCache(config.cache_dir) if config.cache_dir else None
 

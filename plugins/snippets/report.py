@@ -6,8 +6,10 @@ CI log shows each `file:line:` line whole.
 """
 
 import textwrap
+from contextlib import contextmanager
 
 from pelican.log import console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .results import FAILED, NOT_RUN, PASSED, SKIPPED
 
@@ -53,3 +55,18 @@ def print_report(verification):
         lines += ["slowest blocks:", *slow]
     for line in lines:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def progress_bar(total, out=console):
+    """A progress bar over the blocks while they run; silent when not on a terminal.
+
+    Yields the callback the pipeline calls with each finished job's results.
+    """
+    if not out.is_terminal or total == 0:
+        yield lambda job, results: None
+        return
+    columns = (TextColumn("verifying snippets"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=out, transient=True) as progress:
+        task = progress.add_task("snippets", total=total)
+        yield lambda job, results: progress.advance(task, len(results))

@@ -120,3 +120,20 @@ def test_pelicans_own_content_cache_keeps_the_placeholders(site):
     other.write_text(OTHER_POST.replace("[1, 2, 3]", "[2, 2, 2]"))
     result = build(site / "content", site / "out", settings)
     assert counts(result) == (1, 1)
+
+
+def test_progress_bar_on_a_terminal_and_silence_elsewhere():
+    import io
+
+    from rich.console import Console
+    from snippets.report import progress_bar
+
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=100)
+    with progress_bar(3, out=terminal) as advance:
+        advance(None, [object()] * 3)
+    assert "verifying snippets" in terminal.file.getvalue()
+    assert "3/3" in terminal.file.getvalue()
+    pipe = Console(file=io.StringIO(), force_terminal=False)
+    with progress_bar(3, out=pipe) as advance:
+        advance(None, [object()] * 3)
+    assert pipe.file.getvalue() == ""
