@@ -26,6 +26,15 @@ def pelican(settings, output=OUTPUT, *extra, check=True):
     return result.returncode
 
 
+def index_search(output=OUTPUT, check=True):
+    """Index a built site for the theme's search page with Pagefind (the pip package's own binary)."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(output), "--silent"]
+    result = subprocess.run(command, cwd=ROOT)
+    if check and result.returncode != 0:
+        sys.exit(result.returncode)
+    return result.returncode
+
+
 def serve_directory(path, host=HOST, port=PORT):
     """Serve a built site with Pelican's own server (clean URLs, 404 page)."""
     from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
@@ -50,14 +59,16 @@ def clean(c):
 
 @task
 def build(c):
-    """Build the site into output/ with the development settings, running every snippet."""
+    """Build the site into output/ with the development settings, running every snippet, then index it for search."""
     pelican(DEV_SETTINGS)
+    index_search()
 
 
 @task(pre=[clean])
 def rebuild(c):
     """Remove output/ and build again from scratch."""
     pelican(DEV_SETTINGS)
+    index_search()
 
 
 @task
@@ -79,10 +90,53 @@ def reserve(c):
     serve(c)
 
 
-@task
-def preview(c):
-    """Build with the publish settings into output/, failing on any broken snippet."""
+@task(help={
+    "serve": "Serve output/ after the build (default); --no-serve only builds.",
+    "local_urls": "Point SITEURL at the local server (default) so links stay local; "
+                  "--no-local-urls keeps the production SITEURL.",
+})
+def preview(c, serve=True, local_urls=True):
+    """The production build (publishconf.py: any failing snippet stops it) into output/, then served for a last look."""
+    if local_urls:
+        os.environ["BLOG_SITEURL"] = f"http://{HOST}:{PORT}"
     pelican(PUBLISH_SETTINGS)
+    index_search()
+    if serve:
+        serve_directory(OUTPUT)
+
+
+def production_build(output):
+    """The site as published: publishconf.py, then the search index. Exit status of the first step that fails."""
+    return pelican(PUBLISH_SETTINGS, output, check=False) or index_search(output, check=False)
+
+
+@task(help={"dry_run": "Build, then show what would change on the server; upload nothing."})
+def publish(c, dry_run=False):
+    """Build with publishconf.py into a fresh directory and, only if that succeeds, rsync it to the server over SSH (BLOG_SSH_* settings)."""
+    from publishing import guard, provenance, rsync, settings
+
+    target = rsync.Target.from_settings(settings.Settings.load(PUBLISH_SETTINGS))
+    print(f"==> publishing the site {provenance.build_description(ROOT)}")
+    with guard.fresh_build(production_build) as site:
+        rsync.sync(site, target, dry_run=dry_run)
+
+
+@task(help={
+    "remote": "Git remote to push to (default: BLOG_GH_PAGES_REMOTE or origin).",
+    "branch": "Branch to publish on (default: BLOG_GH_PAGES_BRANCH or gh-pages).",
+    "cname": "Custom domain for a CNAME file (default: BLOG_GH_PAGES_CNAME, else none).",
+    "push": "Push the branch (default); --no-push only commits it locally.",
+})
+def gh_pages(c, remote=None, branch=None, cname=None, push=True):
+    """Build with publishconf.py into a fresh directory and, only if that succeeds, commit it to the gh-pages branch (ghp-import) and push."""
+    from publishing import ghpages, guard, provenance, settings
+
+    destination = ghpages.Destination.from_settings(
+        settings.Settings.load(PUBLISH_SETTINGS), remote=remote, branch=branch, cname=cname)
+    ghpages.preflight(ROOT, destination)
+    message = f"Publish the site {provenance.build_description(ROOT)}"
+    with guard.fresh_build(production_build) as site:
+        ghpages.publish(ROOT, site, destination, message, push=push)
 
 
 @task
@@ -94,6 +148,7 @@ def livereload(c):
         # A failing snippet or post is reported, the pages are still written,
         # and the server keeps running so the error box can be seen.
         code = pelican(DEV_SETTINGS, check=False)
+        index_search(check=False)
         if code:
             print(f"build finished with errors (exit {code}); still serving")
 
@@ -102,3 +157,18 @@ def livereload(c):
     for pattern in ("content/**/*", "theme/**/*", "plugins/**/*.py", "*.py"):
         server.watch(str(ROOT / pattern), rebuild_site)
     server.serve(host=HOST, port=PORT, root=str(OUTPUT))
+
+
+@task(help={
+    "refresh": "Ignore cached results and run every block again.",
+    "update": "Rewrite the `output` fences in the posts from what their blocks print now.",
+})
+def snippets(c, refresh=False, update=False):
+    """Verify every code block of every post without building the site (runs `pytest content/`)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
+    if update:
+        command = [sys.executable, "-m", "snippets.update", str(ROOT / "content")]
+    else:
+        command = [sys.executable, "-m", "pytest", str(ROOT / "content"), "-q",
+                   *(["--snippets-refresh"] if refresh else [])]
+    sys.exit(subprocess.run(command, cwd=ROOT, env=env).returncode)
