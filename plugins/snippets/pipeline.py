@@ -1,7 +1,10 @@
 """Plan, run (bounded, in parallel) and collect the results of many documents."""
 
+import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,7 +12,8 @@ from .cache import ResultCache, job_key
 from .compare import judge
 from .plan import plan_document
 from .results import NOT_RUN, DocumentProblem
-from .runner import run_job
+from .launcher import Zygote
+from .runner import run_job, snippet_environment
 
 
 @dataclass
@@ -63,12 +67,12 @@ def verify_documents(documents, config, on_result=None, check_output=True):
         key = job_key(job, config) if cache else None
         results = None if cache is None or config.refresh else cache.load(key, job)
         if results is None:
-            results = run_job(job, config)
+            results = run_job(job, config, zygote())
             if cache:
                 cache.store(key, results)
         return results
 
-    with ThreadPoolExecutor(max_workers=config.jobs) as pool:
+    with lazy_zygote(config) as zygote, ThreadPoolExecutor(max_workers=config.jobs) as pool:
         for job, results in zip(jobs, pool.map(run_or_reuse, jobs)):
             if results and results[0].cached:
                 verification.reused += len(results)
@@ -83,3 +87,26 @@ def verify_documents(documents, config, on_result=None, check_output=True):
         results.sort(key=lambda result: result.block.number)
     verification.elapsed = time.perf_counter() - started
     return verification
+
+
+@contextmanager
+def lazy_zygote(config):
+    """Yield a function giving the build's zygote, started on first use and stopped at the end.
+
+    Started lazily, so a build whose results all come from the cache starts no interpreter.
+    """
+    made, lock = [], threading.Lock()
+    scratch = tempfile.TemporaryDirectory(prefix="snippet-zygote-", ignore_cleanup_errors=True)
+
+    def get():
+        with lock:
+            if not made:
+                made.append(Zygote(snippet_environment(config, scratch.name, scratch.name), scratch.name))
+            return made[0]
+
+    try:
+        yield get
+    finally:
+        for zygote in made:
+            zygote.close()
+        scratch.cleanup()

@@ -65,13 +65,20 @@ class MarkdownFile(pytest.File):
             yield SnippetItem.from_parent(self, name=f"line {block.line}: {block.label}", block=block)
 
     def results(self):
-        """Run the whole file once; every item then reads its own block's result."""
+        """The results of this file's blocks.
+
+        The first item to ask runs every collected file at once, in parallel,
+        as a build does; every item then reads its own block's result.
+        """
         if self.document_results is None:
+            files = {item.parent for item in self.session.items if isinstance(item, SnippetItem)}
             config = self.config.snippets_config
             if self.config.getoption("snippets_refresh"):
                 config = dataclasses.replace(config, refresh=True)
-            verification = verify_documents([self.document], config)
-            self.document_results = {result.block.number: result for result in verification.all_results()}
+            verification = verify_documents([file.document for file in files], config)
+            for file in files:
+                file.document_results = {result.block.number: result
+                                         for result in verification.results[file.document.source]}
         return self.document_results
 
 

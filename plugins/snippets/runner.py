@@ -13,15 +13,15 @@ import secrets
 import selectors
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from . import launcher
+
 from .results import FAILED, NOT_RUN, PASSED, BlockResult
 
-WORKER = Path(__file__).with_name("worker.py")
 STARTUP_GRACE = 30.0   # seconds for the interpreter to start and ask for the first block
 DRAIN_GRACE = 1.0      # seconds to collect output still in the pipes after the process ended
 
@@ -88,15 +88,19 @@ class OutputSplitter:
         return text
 
 
-def run_job(job, config):
-    """Run the job's blocks in order; return one BlockResult per block."""
+def run_job(job, config, zygote=None):
+    """Run the job's blocks in order; return one BlockResult per block.
+
+    With a zygote the child is forked from it; otherwise (or if that fails)
+    a fresh interpreter is started.
+    """
     with tempfile.TemporaryDirectory(prefix="snippet-", ignore_cleanup_errors=True) as scratch:
         work, tmp = Path(scratch, "work"), Path(scratch, "tmp")
         work.mkdir()
         tmp.mkdir()
         for path in job.inputs:
             shutil.copy(path, work / Path(path).name)
-        return _Run(job, config, work, tmp).results()
+        return _Run(job, config, work, tmp).results(zygote)
 
 
 class _Run:
@@ -107,7 +111,6 @@ class _Run:
         self.boundary = f"\0snippet-boundary-{secrets.token_hex(8)}\0".encode()
         self.blocks = {block.number: block for block in job.blocks}
         self.ended = {}          # number -> outcome dict from the worker
-        self.order = []          # numbers in the order the worker started them
         self.current = None
         self.deadline = time.monotonic() + STARTUP_GRACE
         self.timed_out = False
@@ -115,29 +118,30 @@ class _Run:
         self.err = OutputSplitter(self.boundary, config.output_limit)
         self.work, self.tmp = work, tmp
 
-    def results(self):
+    def results(self, zygote):
         plan_read, plan_write = os.pipe()
         report_read, report_write = os.pipe()
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        environment = snippet_environment(self.config, self.work, self.tmp)
+        child_ends = (out_write, err_write, plan_read, report_write)
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-P", str(WORKER), str(plan_read), str(report_write)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                cwd=self.work, env=snippet_environment(self.config, self.work, self.tmp),
-                pass_fds=(plan_read, report_write), start_new_session=True)
+            child = zygote.start(environment, self.work, *child_ends) if zygote else None
+            child = child or launcher.spawn(environment, self.work, *child_ends)
         finally:
-            os.close(plan_read)
-            os.close(report_write)
+            for fd in child_ends:
+                os.close(fd)
         try:
             with os.fdopen(plan_write, "wb") as plan_file:
                 plan_file.write(json.dumps(self._plan()).encode())
-            self._watch(process, report_read)
+            self._watch(out_read, err_read, report_read)
         finally:
-            _kill_group(process)
-            self._drain(process)
-            os.close(report_read)
-            process.stdout.close()
-            process.stderr.close()
-        return self._collect(process.returncode)
+            _kill_group(child.pid)
+            child.wait(DRAIN_GRACE * 5)
+            self._drain(out_read, err_read)
+            for fd in (report_read, out_read, err_read):
+                os.close(fd)
+        return self._collect(child.returncode)
 
     def _plan(self):
         return {
@@ -152,10 +156,10 @@ class _Run:
             } for block in self.job.blocks],
         }
 
-    def _watch(self, process, report_read):
+    def _watch(self, out_read, err_read, report_read):
         selector = selectors.DefaultSelector()
-        selector.register(process.stdout, selectors.EVENT_READ, self.out.feed)
-        selector.register(process.stderr, selectors.EVENT_READ, self.err.feed)
+        selector.register(out_read, selectors.EVENT_READ, self.out.feed)
+        selector.register(err_read, selectors.EVENT_READ, self.err.feed)
         selector.register(report_read, selectors.EVENT_READ, None)
         report_buffer = b""
         try:
@@ -185,7 +189,6 @@ class _Run:
         number = message.pop("number")
         if message.pop("event") == "start":
             self.current = number
-            self.order.append(number)
             timeout = self.blocks[number].options.timeout or self.config.timeout
             self.deadline = time.monotonic() + timeout
         else:
@@ -193,15 +196,11 @@ class _Run:
             self.current = None
             self.deadline = time.monotonic() + STARTUP_GRACE
 
-    def _drain(self, process):
+    def _drain(self, out_read, err_read):
         """Read what the pipes still hold; the group is dead, so EOF comes quickly."""
-        try:
-            process.wait(timeout=DRAIN_GRACE * 5)
-        except subprocess.TimeoutExpired:
-            pass
         selector = selectors.DefaultSelector()
-        selector.register(process.stdout, selectors.EVENT_READ, self.out.feed)
-        selector.register(process.stderr, selectors.EVENT_READ, self.err.feed)
+        selector.register(out_read, selectors.EVENT_READ, self.out.feed)
+        selector.register(err_read, selectors.EVENT_READ, self.err.feed)
         until = time.monotonic() + DRAIN_GRACE
         while selector.get_map() and time.monotonic() < until:
             for key, _ in selector.select(until - time.monotonic()):
@@ -251,8 +250,8 @@ class _Run:
         return f"crashed: the process exited with status {returncode} in the middle of the block"
 
 
-def _kill_group(process):
+def _kill_group(pid):
     try:
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass

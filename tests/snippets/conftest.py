@@ -9,19 +9,25 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from snippets.config import Config  # noqa: E402
+from snippets.pipeline import lazy_zygote  # noqa: E402
 from snippets.plan import plan_document  # noqa: E402
 from snippets.reader import read_document  # noqa: E402
 from snippets.runner import run_job  # noqa: E402
 
 
-def run_markdown(text, source="content/posts/t.md", **config):
-    """Read Markdown text, run every job it plans, return {block number: result}."""
+def run_markdown(text, source="content/posts/t.md", zygote=False, **config):
+    """Read Markdown text, run every job it plans, return {block number: result}.
+
+    With zygote=True the children are forked from a pre-started worker, as in
+    builds; otherwise each is a freshly started interpreter (the fallback).
+    """
     settings = Config(**{"timeout": 10, "memory_limit_mb": 512, "jobs": 1, **config})
     document = read_document(text, source)
     jobs, settled = plan_document(document)
     results = list(settled)
-    for job in jobs:
-        results += run_job(job, settings)
+    with lazy_zygote(settings) as get_zygote:
+        for job in jobs:
+            results += run_job(job, settings, get_zygote() if zygote else None)
     return {result.block.number: result for result in results}
 
 
@@ -29,6 +35,8 @@ def fence(code, info="python"):
     return f"```{info}\n{code}\n```\n"
 
 
-@pytest.fixture
-def run():
-    return run_markdown
+@pytest.fixture(params=["spawned", "forked"])
+def run(request):
+    """run_markdown, once with fresh interpreters and once with children forked from a zygote."""
+    forked = request.param == "forked"
+    return lambda *args, **kwargs: run_markdown(*args, zygote=forked, **kwargs)

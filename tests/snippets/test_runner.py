@@ -248,3 +248,10 @@ def test_the_build_interpreter_runs_the_blocks(run):
     import sys
     result = run(fence("import sys\nprint(sys.executable)"))[1]
     assert os.path.realpath(result.stdout.strip()) == os.path.realpath(sys.executable)
+
+
+def test_forked_children_come_from_the_zygote_and_spawned_ones_from_us():
+    from conftest import run_markdown
+    code = fence("import os\nprint(os.getppid())")
+    assert int(run_markdown(code, zygote=False)[1].stdout) == os.getpid()
+    assert int(run_markdown(code, zygote=True)[1].stdout) not in (os.getpid(), 1)

@@ -1,0 +1,155 @@
+"""Benchmark: the snippet plugin against a plain build and against a peer, on one corpus.
+
+    python bench/run.py [--posts 200] [--scaling 1000]
+
+Generates a synthetic blog (N posts x 3 Python blocks) in a temporary
+directory and measures, on that same corpus and in one run:
+  * a plain Pelican build without our plugin;
+  * the build with the plugin, cold cache and warm cache;
+  * an edit to one post's code (and how many blocks re-ran);
+  * verifying every block with our pytest collection, cold, against
+    pytest-markdown-docs verifying the same blocks (the peer runs each block
+    in-process; we isolate each post in its own process).
+Prints the figures and the ratios against the targets. Not a test.
+"""
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+BLOCKS = [
+    "import math\nvalues = [math.sqrt(n) for n in range({n} % 50 + 10)]\nprint(round(sum(values), 3))",
+    "from collections import Counter\nwords = 'the quick brown fox jumps over the lazy dog the end'.split()\n"
+    "print(Counter(words).most_common(1)[0][0], {n})",
+    "def fib(k):\n    a, b = 0, 1\n    for _ in range(k):\n        a, b = b, a + b\n    return a\n\nprint(fib({n} % 30))",
+]
+
+
+def write_corpus(content, posts):
+    (content / "posts").mkdir(parents=True)
+    for n in range(posts):
+        body = "\n\n".join(f"Paragraph {i} of post {n}, with some prose to render.\n\n```python\n{code.format(n=n)}\n```"
+                           for i, code in enumerate(BLOCKS))
+        (content / "posts" / f"post-{n:04d}.md").write_text(
+            f"Title: Post {n}\nDate: 2024-01-01 {n % 24:02d}:{n % 60:02d}\nCategory: Bench\nTags: t{n % 7}\n"
+            f"Slug: post-{n:04d}\nSummary: Post number {n}.\n\n{body}\n", encoding="utf-8")
+
+
+def settings(work, plugin):
+    """A settings file like ours, with or without the snippet plugin, caching into work/cache."""
+    path = work / ("with.py" if plugin else "plain.py")
+    plugins = '["pelican.plugins.sitemap", "strict_build", "snippets"]' if plugin else '["pelican.plugins.sitemap", "strict_build"]'
+    path.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
+        f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nPLUGINS = {plugins}\n"
+        f"SNIPPETS = {{**SNIPPETS, 'cache_dir': {str(work / 'cache')!r}}}\n")
+    return path
+
+
+def timed(command, cwd, env=None):
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
+                            env={**os.environ, **(env or {})}, timeout=1800)
+    elapsed = time.perf_counter() - started
+    if result.returncode not in (0,):
+        sys.exit(f"command failed ({result.returncode}): {' '.join(map(str, command))}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return elapsed, result.stdout
+
+
+def ran(stdout):
+    match = re.search(r"(\d+) run now, (\d+) from cache", stdout)
+    return f"{match.group(1)} run, {match.group(2)} cached" if match else "?"
+
+
+def measure(posts, repeat):
+    work = Path(tempfile.mkdtemp(prefix="snippet-bench-"))
+    try:
+        content = work / "content"
+        write_corpus(content, posts)
+        plain, with_plugin = settings(work, False), settings(work, True)
+        build = lambda s: [PYTHON, "-m", "pelican", str(content), "-s", str(s), "-o", str(work / "out")]
+
+        def best(command, before=None, env=None, cwd=ROOT):
+            times = []
+            for _ in range(repeat):
+                if before:
+                    before()
+                elapsed, out = timed(command, cwd, env)
+                times.append(elapsed)
+            return min(times), out
+
+        clear = lambda: shutil.rmtree(work / "cache", ignore_errors=True)
+        figures = {}
+        figures["plain build"], _ = best(build(plain))
+        figures["build, cold cache"], out = best(build(with_plugin), before=clear)
+        cold_ran = ran(out)
+        figures["build, warm cache"], out = best(build(with_plugin))
+        warm_ran = ran(out)
+        target = content / "posts" / "post-0000.md"
+        original = target.read_text()
+        edits = iter(range(10**6))
+        edit = lambda: target.write_text(original.replace("range(0 % 50 + 10)", f"range({next(edits) + 11})"))
+        figures["build after editing one post"], out = best(build(with_plugin), before=edit)
+        edit_ran = ran(out)
+        conftest = work / "conftest.py"
+        conftest.write_text(f"import sys\nsys.path.insert(0, {str(ROOT / 'plugins')!r})\n"
+                            "pytest_plugins = ['snippets.pytest_plugin']\n")
+        (work / "pelicanconf.py").write_text(f"PATH = 'content'\nSNIPPETS = {{'cache_dir': {str(work / 'cache')!r}}}\n")
+        (work / "pytest.ini").write_text("[pytest]\n")
+        ours = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "content", "--snippets-refresh"]
+        figures["ours: pytest content/, cold"], _ = best(ours, before=clear, env={"PYTHONPATH": ""}, cwd=work)
+        (work / "conftest.py").unlink()
+        peer = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--markdown-docs", "content"]
+        figures["peer: pytest-markdown-docs"], _ = best(peer, env={"PYTHONPATH": ""}, cwd=work)
+        return figures, (cold_ran, warm_ran, edit_ran)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report(posts, figures, counts):
+    print(f"\n{posts} posts x {len(BLOCKS)} Python blocks")
+    for name, seconds in figures.items():
+        print(f"  {name:34s} {seconds:7.2f} s")
+    cold, warm, edit = counts
+    print(f"  blocks: cold {cold}; warm {warm}; after one edit {edit}")
+    plain = figures["plain build"]
+    checks = [
+        ("cold build / plain build", figures["build, cold cache"] / plain, 1.30),
+        ("warm build / plain build", figures["build, warm cache"] / plain, 1.05),
+        ("ours cold / peer", figures["ours: pytest content/, cold"] / figures["peer: pytest-markdown-docs"], 0.50),
+    ]
+    for name, ratio, target in checks:
+        verdict = "meets" if ratio <= target else "MISSES"
+        print(f"  {name:34s} {ratio:7.2f}x  (target <= {target:.2f}x: {verdict})")
+    edit_ok = edit.startswith(f"{len(BLOCKS)} run")
+    print(f"  an edit re-runs only that post: {'yes' if edit_ok else 'NO'} ({edit})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=200)
+    parser.add_argument("--scaling", type=int, default=1000, help="a second, larger corpus (0 to skip)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best is kept")
+    args = parser.parse_args()
+    try:
+        import pytest_markdown_docs  # noqa: F401
+    except ImportError:
+        sys.exit("the peer is missing: pip install -r bench/requirements.txt")
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    for posts in [args.posts] + ([args.scaling] if args.scaling else []):
+        figures, counts = measure(posts, args.repeat)
+        report(posts, figures, counts)
+
+
+if __name__ == "__main__":
+    main()
