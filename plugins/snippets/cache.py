@@ -18,7 +18,6 @@ import platform
 import sys
 import tempfile
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from .results import FAILED, NOT_RUN, PASSED, SKIPPED, BlockResult
@@ -34,13 +33,28 @@ def environment_fingerprint():
     """The interpreter, the installed distributions and the runner's code, as one digest."""
     digest = hashlib.sha256()
     digest.update(f"{sys.version}|{platform.machine()}|{sys.implementation.cache_tag}".encode())
-    distributions = sorted({(dist.metadata["Name"] or "", dist.version) for dist in metadata.distributions()})
-    digest.update(json.dumps(distributions).encode())
+    digest.update(json.dumps(installed_distributions()).encode())
     digest.update(PLUGIN_VERSION.encode())
     here = Path(__file__).parent
     for name in _RUNNER_FILES:
         digest.update((here / name).read_bytes())
     return digest.hexdigest()
+
+
+def installed_distributions():
+    """The name-version of every distribution on sys.path, from its metadata directory's name.
+
+    The same set importlib.metadata finds, without parsing each METADATA file
+    (which costs a third of a second in a typical environment).
+    """
+    found = set()
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as entries:
+                found.update(e.name for e in entries if e.name.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+    return sorted(found)
 
 
 def job_key(job, config):

@@ -1,6 +1,6 @@
-"""Hook into Pelican's Markdown reader: collect the blocks, tidy the fences, leave placeholders.
+"""Collect a Markdown file's blocks: tidy their fences, leave placeholders for results.
 
-The preprocessor runs right after Python-Markdown's whitespace normalisation
+A Python-Markdown preprocessor (plugin.py puts it into Pelican's reader). It runs right after Python-Markdown's whitespace normalisation
 and before the metadata header is removed, so its line list still matches the
 file line for line. It records each runnable block with its source line,
 rewrites the fence's info string to the bare language (options are ours, not
@@ -15,8 +15,6 @@ from pathlib import Path
 
 from markdown import Markdown
 from markdown.preprocessors import Preprocessor
-from pelican.readers import MarkdownReader
-from pelican.utils import pelican_open
 
 from .document import Block, Document, Expected, kind_of
 from .fences import find_fences
@@ -153,26 +151,6 @@ def declared_inputs(source_path, value):
     names = value if isinstance(value, list) else str(value).split(",")
     folder = Path(source_path).resolve().parent
     return tuple(str(folder / name.strip()) for name in names if name.strip())
-
-
-class SnippetMarkdownReader(MarkdownReader):
-    """Pelican's Markdown reader, plus the block collector; the document goes into the metadata."""
-
-    def read(self, source_path):
-        config = self.settings["SNIPPETS_CONFIG"]
-        self._source_path = source_path
-        document = new_document(source_path)
-        self._md = Markdown(**self.settings["MARKDOWN"])
-        self._md.preprocessors.register(
-            SnippetCollector(self._md, document, config.languages), "snippets", PRIORITY)
-        with pelican_open(source_path) as text:
-            content = self._md.convert(text)
-        metadata = self._parse_metadata(self._md.Meta) if hasattr(self._md, "Meta") else {}
-        if INPUTS_KEY in metadata:
-            document.inputs = declared_inputs(source_path, metadata.pop(INPUTS_KEY))
-        if document.blocks or document.problems:
-            metadata[METADATA_KEY] = document
-        return content, metadata
 
 
 def read_document(text, source, languages=("python", "py", "python3")):

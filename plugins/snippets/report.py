@@ -8,8 +8,6 @@ CI log shows each `file:line:` line whole.
 import textwrap
 from contextlib import contextmanager
 
-from pelican.log import console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .results import FAILED, NOT_RUN, PASSED, SKIPPED
 
@@ -46,7 +44,12 @@ def slowest_lines(results, how_many=5):
             for result in timed[:how_many]]
 
 
-def print_report(verification):
+def print_report(verification, write=None):
+    """Print the report; `write` defaults to Pelican's console, which keeps its spinner apart."""
+    if write is None:
+        from pelican.log import console
+
+        write = lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True)
     results = verification.all_results()
     lines = failure_lines(results, verification.problems)
     lines.append(summary_line(verification))
@@ -54,15 +57,19 @@ def print_report(verification):
     if slow:
         lines += ["slowest blocks:", *slow]
     for line in lines:
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
+        write(line)
 
 
 @contextmanager
-def progress_bar(total, out=console):
+def progress_bar(total, out=None):
     """A progress bar over the blocks while they run; silent when not on a terminal.
 
     Yields the callback the pipeline calls with each finished job's results.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if out is None:
+        from pelican.log import console as out
     if not out.is_terminal or total == 0:
         yield lambda job, results: None
         return

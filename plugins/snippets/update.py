@@ -44,33 +44,3 @@ def _rewrite(raw, edits):
         lines[open_line:close_line - 1] = body   # between the fence lines (1-based open/close)
     return bom + "".join(lines).encode("utf-8")
 
-
-def main(argv=None):
-    """`python -m snippets.update [FILE_OR_DIR ...]`: update every Markdown file given (default: content/)."""
-    import argparse
-
-    from pelican.settings import read_settings
-
-    from .config import load_config
-
-    parser = argparse.ArgumentParser(prog="snippets.update", description=main.__doc__)
-    parser.add_argument("paths", nargs="*", default=["content"])
-    parser.add_argument("--settings", default="pelicanconf.py")
-    args = parser.parse_args(argv)
-    config = load_config(read_settings(args.settings))
-    files = sorted(f for p in map(Path, args.paths) for f in ([p] if p.is_file() else p.rglob("*.md")))
-    failed = False
-    for path in files:
-        lines, failures = update_file(path, config)
-        for line in lines:
-            print(f"{display_path(path)}:{line}: updated the expected output")
-        for result in failures:
-            failed = failed or result.failed
-            if result.failed:
-                print(result.error_line())
-    print(f"checked {len(files)} file(s)")
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -76,3 +76,25 @@ def test_update_rewrites_only_the_output_fences(project):
         "```output\nstale\n```", "```output\nsecond\nlines\n```")
     assert post.read_bytes() == expected.replace("\n", "\r\n").encode()
     assert update_file(post, Config(jobs=1)) == ([], [])  # now everything matches
+
+
+def test_command_line_verifies_without_pelican(project):
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "snippets"], cwd=project,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+    assert result.returncode == 1
+    assert "content/posts/p.md:17: error: python block 2 raised NameError: name 'undefined' is not defined" in result.stdout
+    assert "snippets: 2 block(s) in 1 file(s): 1 passed, 1 failed" in result.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
+    assert "snippets.worker" not in imported and not any(name.startswith("pelican") for name in imported)
+
+
+def test_command_line_update(project):
+    post = project / "content" / "posts" / "p.md"
+    post.write_text(POST.replace("print(undefined)", "print('x')").replace("```output\nfine", "```output\nold"))
+    result = subprocess.run([sys.executable, "-m", "snippets", "--update"], cwd=project,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+    assert result.returncode == 0, result.stdout
+    assert "content/posts/p.md:12: updated the expected output" in result.stdout
+    assert "```output\nfine\n```" in post.read_text()

@@ -1,0 +1,68 @@
+"""`python -m snippets [PATH ...]`: verify the posts' code blocks without building the site.
+
+The same reading, options, bounds, cache and `file:line` report as a build,
+without Pelican: the settings file is executed as plain Python for its PATH
+and SNIPPETS. `--update` rewrites `output` fences from what the blocks print.
+Exits 1 if any block fails.
+"""
+
+import argparse
+import dataclasses
+import runpy
+import sys
+from pathlib import Path
+
+from .config import ConfigError, load_config
+from .pipeline import verify_documents
+from .reader import display_path, read_document
+from .report import print_report
+from .update import update_file
+
+
+def markdown_files(paths):
+    for path in map(Path, paths):
+        yield from [path] if path.is_file() else sorted(path.rglob("*.md"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m snippets", description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", help="Markdown files or folders (default: the settings' PATH)")
+    parser.add_argument("--settings", default="pelicanconf.py", help="Pelican settings file (default: %(default)s)")
+    parser.add_argument("--refresh", action="store_true", help="ignore cached results; run every block again")
+    parser.add_argument("--update", action="store_true", help="rewrite output fences from the real output")
+    args = parser.parse_args(argv)
+    settings_path = Path(args.settings)
+    try:
+        settings = runpy.run_path(str(settings_path))
+        config = load_config(settings)
+    except (OSError, ConfigError) as error:
+        parser.exit(2, f"{args.settings}: {error}\n")
+    if args.refresh:
+        config = dataclasses.replace(config, refresh=True)
+    paths = args.paths or [settings_path.parent / settings.get("PATH", "content")]
+    files = list(markdown_files(paths))
+    if args.update:
+        return update(files, config)
+    documents = [read_document(path.read_text(encoding="utf-8-sig"), display_path(path), config.languages)
+                 for path in files]
+    verification = verify_documents([d for d in documents if d.blocks or d.problems], config)
+    print_report(verification, write=print)
+    return 1 if verification.failed else 0
+
+
+def update(files, config):
+    failed = False
+    for path in files:
+        lines, failures = update_file(path, config)
+        for line in lines:
+            print(f"{display_path(path)}:{line}: updated the expected output")
+        for result in failures:
+            if result.failed:
+                failed = True
+                print(result.error_line())
+    print(f"checked {len(files)} file(s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
