@@ -21,12 +21,22 @@ WORKER = Path(__file__).with_name("worker.py")
 
 
 class Child:
-    """What the runner needs of a started process: its pid, and its exit status when it ends."""
+    """What the runner needs of a started process: its pid, and its exit status when it ends.
+
+    `pid` may be a function: a zygote answers with the pid while the child
+    already runs, and the runner needs it only at the end.
+    """
 
     def __init__(self, pid, wait):
-        self.pid = pid
+        self._pid = pid
         self._wait = wait
         self.returncode = None
+
+    @property
+    def pid(self):
+        if callable(self._pid):
+            self._pid = self._pid()
+        return self._pid
 
     def wait(self, timeout=None):
         """The exit status (negative: killed by that signal), or None if still running after timeout."""
@@ -90,24 +100,32 @@ class Zygote:
             self.changed.notify_all()
 
     def start(self, environment, cwd, stdout, stderr, plan_fd, report_fd):
-        """Fork a child for one job; None if the zygote is gone."""
+        """Ask for a child for one job; None if the zygote is gone.
+
+        Does not wait for the fork: the child's pipes are already its own, so
+        the job starts while the zygote's answer is on its way.
+        """
         request = {"cwd": str(cwd), "env": {k: environment[k] for k in ("HOME", "TMPDIR")}}
         with self.lock:
+            if not self.alive:
+                return None
             request["id"] = self.next_id = self.next_id + 1
             try:
                 socket.send_fds(self.socket, [json.dumps(request).encode()],
                                 [stdout, stderr, plan_fd, report_fd])
             except OSError:
                 return None
+        child = Child(lambda: self._pid(request["id"]), lambda timeout: self._exit_status(child.pid, timeout))
+        return child
+
+    def _pid(self, request_id):
         with self.changed:
-            if not self.changed.wait_for(lambda: request["id"] in self.started or not self.alive, 30):
-                return None
-            pid = self.started.pop(request["id"], None)
-        if pid is None:
-            return None
-        return Child(pid, lambda timeout: self._exit_status(pid, timeout))
+            self.changed.wait_for(lambda: request_id in self.started or not self.alive, 30)
+            return self.started.pop(request_id, None)
 
     def _exit_status(self, pid, timeout):
+        if pid is None:
+            return None
         with self.changed:
             self.changed.wait_for(lambda: pid in self.exits or not self.alive, timeout)
             return self.exits.pop(pid, None)

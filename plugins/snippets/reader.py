@@ -9,6 +9,7 @@ puts an HTML comment after the block where the results go once it has run.
 """
 
 import dataclasses
+import functools
 import re
 import secrets
 from pathlib import Path
@@ -154,15 +155,23 @@ def declared_inputs(source_path, value):
 
 
 def read_document(text, source, languages=("python", "py", "python3")):
-    """Collect the blocks of Markdown text without Pelican (for tests, pytest and `invoke snippets`).
+    """Collect the blocks of Markdown text without Pelican (for `python -m snippets`, pytest, tests).
 
-    Uses a real Markdown instance, so the lines are normalised exactly as in a build.
+    Runs the same preprocessors as a build up to the metadata header, on a
+    reused Markdown instance, and stops there: finding the blocks needs the
+    lines, not the HTML.
     """
     document = Document(source=source, marker=f"snippet-{secrets.token_hex(6)}")
-    md = Markdown(extensions=["markdown.extensions.fenced_code", "markdown.extensions.meta"])
-    md.preprocessors.register(SnippetCollector(md, document, languages), "snippets", PRIORITY)
-    md.convert(text.removeprefix("\ufeff"))
-    meta = getattr(md, "Meta", {})
-    if INPUTS_KEY in meta:
-        document.inputs = declared_inputs(source, meta[INPUTS_KEY])
+    md = _markdown()
+    md.reset()
+    lines = md.preprocessors["normalize_whitespace"].run(text.removeprefix("\ufeff").split("\n"))
+    lines = SnippetCollector(md, document, languages).run(lines)
+    md.preprocessors["meta"].run(lines)
+    if INPUTS_KEY in md.Meta:
+        document.inputs = declared_inputs(source, md.Meta[INPUTS_KEY])
     return document
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown():
+    return Markdown(extensions=["markdown.extensions.meta"])

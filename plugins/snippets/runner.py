@@ -114,6 +114,7 @@ class _Run:
         self.current = None
         self.deadline = time.monotonic() + STARTUP_GRACE
         self.timed_out = False
+        self.finished = False    # the worker said it ran its whole plan
         self.out = OutputSplitter(self.boundary, config.output_limit)
         self.err = OutputSplitter(self.boundary, config.output_limit)
         self.work, self.tmp = work, tmp
@@ -137,7 +138,8 @@ class _Run:
             self._watch(out_read, err_read, report_read)
         finally:
             _kill_group(child.pid)
-            child.wait(DRAIN_GRACE * 5)
+            if not self.finished:  # how it ended matters only if it did not finish its plan
+                child.wait(DRAIN_GRACE * 5)
             self._drain(out_read, err_read)
             for fd in (report_read, out_read, err_read):
                 os.close(fd)
@@ -186,8 +188,12 @@ class _Run:
             selector.close()
 
     def _on_message(self, message):
+        event = message.pop("event")
+        if event == "done":
+            self.finished = True
+            return
         number = message.pop("number")
-        if message.pop("event") == "start":
+        if event == "start":
             self.current = number
             timeout = self.blocks[number].options.timeout or self.config.timeout
             self.deadline = time.monotonic() + timeout
@@ -251,6 +257,8 @@ class _Run:
 
 
 def _kill_group(pid):
+    if pid is None:  # the zygote died before forking: nothing to kill
+        return
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -45,6 +45,7 @@ def main(plan_fd, report_fd):
         _send(report, {"event": "end", "number": block["number"], **outcome})
         if outcome["status"] != "passed":
             break  # later blocks would run on half-built state; the parent marks them not run
+    _send(report, {"event": "done"})
     report.close()
     _flush_everything()
     os._exit(0)  # do not wait for threads a block left running
