@@ -57,18 +57,25 @@ def clean(c):
     shutil.rmtree(OUTPUT, ignore_errors=True)
 
 
+def development_build():
+    """Build and index output/; with failing snippets the pages (error boxes and all) are
+    still written and indexed, and the exit status says the build failed."""
+    status = pelican(DEV_SETTINGS, check=False)
+    index_search()
+    if status:
+        sys.exit(status)
+
+
 @task
 def build(c):
     """Build the site into output/ with the development settings, running every snippet, then index it for search."""
-    pelican(DEV_SETTINGS)
-    index_search()
+    development_build()
 
 
 @task(pre=[clean])
 def rebuild(c):
     """Remove output/ and build again from scratch."""
-    pelican(DEV_SETTINGS)
-    index_search()
+    development_build()
 
 
 @task
