@@ -46,8 +46,8 @@ def find_fences(lines, understands=lambda language: False):
 
     `understands(language)` tells whether our plugin reads that language's
     options; other fences count only if fenced_code can read their info string.
-    An opening fence never closed is reported as a problem, as Python-Markdown
-    would print it as plain text.
+    An info string fenced_code cannot read, and an opening fence never closed,
+    are reported as problems: Python-Markdown would print them as plain text.
     """
     index = 0
     while index < len(lines):
@@ -58,6 +58,9 @@ def find_fences(lines, understands=lambda language: False):
         fence, info = match.group("fence"), match.group("info")
         candidate = Fence(index, -1, fence, info)
         if not (understands(candidate.language) or _NATIVE_INFO.match(info)):
+            # fenced_code cannot read this info string, so the block would be shown as text
+            yield None, (index, f"the fence {fence}{info} is not understood: options are read only on "
+                                f"python, pycon, shell and output blocks; write just {fence}{candidate.language}")
             index += 1
             continue
         close = _closing_index(lines, index + 1, fence)

@@ -89,3 +89,11 @@ def test_blocks_on_the_page_are_the_blocks_collected():
     document = read_document(text, "p.md")
     html = markdown.markdown(text, extensions=["fenced_code", "meta"])
     assert html.count('class="language-python"') == len(document.blocks) == 5
+
+
+def test_an_info_string_markdown_cannot_read_is_a_problem():
+    text = 'Intro.\n\n```csharp title="Program.cs"\nvar x = 1;\n```\n'
+    document = read_document(text, "p.md")
+    assert document.blocks == []
+    assert document.problems == [(3, 'the fence ```csharp title="Program.cs" is not understood: options are read '
+                                     "only on python, pycon, shell and output blocks; write just ```csharp")]
