@@ -421,3 +421,54 @@ def test_invalid_date_fails_the_build_naming_the_file(broken_build):
 def test_invalid_date_error_points_at_the_date_line(broken_build):
     result, _ = broken_build
     assert re.search(r"broken-date\.md:2: error:", result.stdout + result.stderr)
+
+
+# --- the W3C Feed Validation Service's rules ---------------------------------------------
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+# In entry HTML, code highlighting has spans of its own; typogrify's are known by their class.
+TYPOGRIFY_CLASSES = re.compile(r'<span class="(caps|amp|dquo|quo)"')
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                    r"\d{4} \d\d:\d\d:\d\d [+-]\d{4}$")
+
+
+@pytest.mark.parametrize("path,posts", [p for p in feed_paths() if p[0].endswith(".atom.xml")],
+                         ids=[p for p, _ in feed_paths() if p.endswith(".atom.xml")])
+def test_atom_feed_follows_the_validators_rules(built_site, site_url, path, posts):
+    feed = ET.parse(built_site / path).getroot()
+    self_links = [link.get("href") for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
+    assert self_links == [f"{site_url}/{path}"]
+    assert feed.findtext(f"{ATOM}id") and RFC3339.match(feed.findtext(f"{ATOM}updated"))
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == len(posts)
+    for entry in entries:
+        assert entry.findtext(f"{ATOM}id").startswith("tag:")
+        assert entry.findtext(f"{ATOM}title")
+        assert entry.find(f"{ATOM}author/{ATOM}name") is not None
+        assert RFC3339.match(entry.findtext(f"{ATOM}updated"))
+        assert RFC3339.match(entry.findtext(f"{ATOM}published"))
+        links = entry.findall(f"{ATOM}link")
+        assert [link.get("rel") for link in links] == ["alternate"]
+        assert links[0].get("href").startswith(site_url + "/")
+        for part in ("summary", "content"):
+            assert not TYPOGRIFY_CLASSES.search(entry.findtext(f"{ATOM}{part}") or ""), (path, part)
+
+
+@pytest.mark.parametrize("path,posts", [p for p in feed_paths() if p[0].endswith(".rss.xml")],
+                         ids=[p for p, _ in feed_paths() if p.endswith(".rss.xml")])
+def test_rss_feed_follows_the_validators_rules(built_site, site_url, path, posts):
+    channel = ET.parse(built_site / path).getroot().find("channel")
+    self_links = [link.get("href") for link in channel.findall(f"{ATOM}link") if link.get("rel") == "self"]
+    assert self_links == [f"{site_url}/{path}"]
+    assert channel.findtext("link") == f"{site_url}/" and channel.findtext("description")
+    assert RFC822.match(channel.findtext("lastBuildDate"))
+    items = channel.findall("item")
+    assert len(items) == len(posts)
+    for item in items:
+        guid = item.find("guid")
+        # a tag: URI identifies but does not locate: it must say it is not a permalink
+        assert guid.text.startswith("tag:") and guid.get("isPermaLink") == "false"
+        assert RFC822.match(item.findtext("pubDate"))
+        assert item.findtext("link").startswith(site_url + "/")
+        assert not TYPOGRIFY_CLASSES.search(item.findtext("description") or "")
