@@ -1,0 +1,166 @@
+"""Fixtures for the theme's browser tests: the real site, a real server, a real browser.
+
+site      the development build (the shared `dev_site` fixture: Pelican with
+          pelicanconf.py), copied and indexed with Pagefind the way `invoke build` does
+server    that copy served by a ThreadingHTTPServer on 127.0.0.1:<free port> in a
+          thread (missing paths get 404.html with status 404), stopped at the end
+browser   Debian's Chromium (/usr/bin/chromium) driven by Playwright
+open_tab  opens a page in a fresh browser context and records every request,
+          console message and page error
+
+Under CI (CI=true) a missing tool fails the test; elsewhere it skips with the reason.
+"""
+
+import contextlib
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from .site import SiteMap
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def require(condition, reason):
+    """Skip when a tool is missing, but fail under CI, where everything must run."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: required)")
+    pytest.skip(reason)
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """Static files with clean URLs; a missing path answers 404.html, status 404."""
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != HTTPStatus.NOT_FOUND or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="session")
+def site(dev_site, tmp_path_factory):
+    """The development build, indexed for search exactly like `invoke build` does."""
+    out = tmp_path_factory.mktemp("theme") / "site"
+    shutil.copytree(dev_site, out)
+    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--silent"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"pagefind failed:\n{result.stdout}\n{result.stderr}"
+    assert (out / "pagefind" / "pagefind.js").is_file()
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_map(site):
+    return SiteMap(site)
+
+
+@contextlib.contextmanager
+def serving(directory):
+    """Serve `directory` on 127.0.0.1:<free port> in a thread; yields the base URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SiteHandler, directory=str(directory)))
+    thread = threading.Thread(target=httpd.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    with serving(site) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Tab:
+    """One page in its own browser context, with everything it did recorded."""
+
+    def __init__(self, browser, base_url, **context_options):
+        self.base_url = base_url
+        self.context = browser.new_context(base_url=base_url, **context_options)
+        self.requests = []
+        self.console_errors = []
+        self.page_errors = []
+        self.context.on("request", lambda request: self.requests.append(request.url))
+        self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+
+    def _console(self, message):
+        if message.type in ("error", "assert"):
+            self.console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+    def goto(self, path, wait_until="load"):
+        response = self.page.goto(self.base_url + path, wait_until=wait_until)
+        return response
+
+    def foreign_requests(self):
+        """Requests that left the origin (data: and blob: URLs never leave the browser)."""
+        return [url for url in self.requests
+                if not url.startswith(self.base_url + "/") and not url.startswith(("data:", "blob:"))]
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def open_tab(browser, server):
+    """open_tab(**context options) -> Tab on the site; base_url=... for another server."""
+    tabs = []
+
+    def open_(base_url=server, **context_options):
+        tab = Tab(browser, base_url, **context_options)
+        tabs.append(tab)
+        return tab
+
+    yield open_
+    for tab in tabs:
+        tab.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
