@@ -203,13 +203,20 @@ class _Run:
             self.deadline = time.monotonic() + STARTUP_GRACE
 
     def _drain(self, out_read, err_read):
-        """Read what the pipes still hold; the group is dead, so EOF comes quickly."""
+        """Read what the pipes still hold; the group is dead, so EOF comes quickly.
+
+        A worker that finished its plan wrote everything before its last
+        message: what is already in the pipes is all there is to read.
+        """
         selector = selectors.DefaultSelector()
         selector.register(out_read, selectors.EVENT_READ, self.out.feed)
         selector.register(err_read, selectors.EVENT_READ, self.err.feed)
-        until = time.monotonic() + DRAIN_GRACE
-        while selector.get_map() and time.monotonic() < until:
-            for key, _ in selector.select(until - time.monotonic()):
+        until = time.monotonic() + (0 if self.finished else DRAIN_GRACE)
+        while selector.get_map():
+            ready = selector.select(max(until - time.monotonic(), 0))
+            if not ready and time.monotonic() >= until:
+                break
+            for key, _ in ready:
                 data = os.read(key.fd, 65536)
                 if data:
                     key.data(data)
