@@ -201,11 +201,20 @@ def _send(report, message):
 
 def serve(control_fd):
     """Fork a child per request until the builder closes the socket; report each child's exit."""
+    import socket
+
+    control = socket.socket(fileno=control_fd)
+    try:
+        _serve(control)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the builder is done and closed its end
+
+
+def _serve(control):
     import select
     import signal
     import socket
 
-    control = socket.socket(fileno=control_fd)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
