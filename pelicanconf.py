@@ -52,7 +52,7 @@ PAGINATION_PATTERNS = (
 
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["pelican.plugins.sitemap", "strict_build", "clean_feeds", "snippets"]
+PLUGINS = ["pelican.plugins.sitemap", "strict_build", "clean_feeds", "post_links", "snippets"]
 
 class _CodeFormatter(HtmlFormatter):
     """Pygments' HTML plus the fence's language as a class on <code> (`language-python`).
