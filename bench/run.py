@@ -78,29 +78,32 @@ def measure(posts, repeat):
         content = work / "content"
         write_corpus(content, posts)
         plain, with_plugin = settings(work, False), settings(work, True)
-        build = lambda s: [PYTHON, "-m", "pelican", str(content), "-s", str(s), "-o", str(work / "out")]
+        outputs = iter(range(10**6))
+        # Every build writes into a new, empty directory: overwriting the files of the
+        # build just before makes the file system's timings swing by a second or more.
+        build = lambda s: [PYTHON, "-m", "pelican", str(content), "-s", str(s), "-o", str(work / f"out{next(outputs)}")]
 
         def best(command, before=None, env=None, cwd=ROOT):
             times = []
             for _ in range(repeat):
                 if before:
                     before()
-                elapsed, out = timed(command, cwd, env)
+                elapsed, out = timed(command() if callable(command) else command, cwd, env)
                 times.append(elapsed)
             return min(times), out
 
         clear = lambda: shutil.rmtree(work / "cache", ignore_errors=True)
         figures = {}
-        figures["plain build"], _ = best(build(plain))
-        figures["build, cold cache"], out = best(build(with_plugin), before=clear)
+        figures["plain build"], _ = best(lambda: build(plain))
+        figures["build, cold cache"], out = best(lambda: build(with_plugin), before=clear)
         cold_ran = ran(out)
-        figures["build, warm cache"], out = best(build(with_plugin))
+        figures["build, warm cache"], out = best(lambda: build(with_plugin))
         warm_ran = ran(out)
         target = content / "posts" / "post-0000.md"
         original = target.read_text()
         edits = iter(range(10**6))
         edit = lambda: target.write_text(original.replace("range(0 % 50 + 10)", f"range({next(edits) + 11})"))
-        figures["build after editing one post"], out = best(build(with_plugin), before=edit)
+        figures["build after editing one post"], out = best(lambda: build(with_plugin), before=edit)
         edit_ran = ran(out)
         conftest = work / "conftest.py"
         conftest.write_text(f"import sys\nsys.path.insert(0, {str(ROOT / 'plugins')!r})\n"

@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import subprocess
+import tempfile
 import sys
 import threading
 from pathlib import Path
@@ -141,3 +142,31 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class ZygoteOnDemand:
+    """A zygote started on first use, so a build served from the cache starts none.
+
+    `environment(directory)` gives the zygote's environment, with `directory`
+    (its own scratch directory) as home and temporary directory.
+    """
+
+    def __init__(self, environment):
+        self._environment = environment
+        self._lock = threading.Lock()
+        self._zygote = None
+        self._scratch = None
+
+    def __call__(self):
+        with self._lock:
+            if self._zygote is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="snippet-zygote-", ignore_cleanup_errors=True)
+                self._zygote = Zygote(self._environment(self._scratch.name), self._scratch.name)
+            return self._zygote
+
+    def close(self):
+        with self._lock:
+            if self._zygote is not None:
+                self._zygote.close()
+                self._scratch.cleanup()
+                self._zygote = self._scratch = None

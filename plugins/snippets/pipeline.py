@@ -1,18 +1,21 @@
-"""Plan, run (bounded, in parallel) and collect the results of many documents."""
+"""Plan, run (bounded, cached, in parallel) and collect the results of many documents.
 
-import tempfile
-import threading
+A Verifier takes documents as they are read and starts their jobs at once on
+a bounded pool, so during a build the blocks run on the other cores while
+Pelican goes on reading and rendering; `finish()` waits for what is left and
+gathers everything in one Verification.
+"""
+
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import ResultCache, job_key
 from .compare import judge
+from .launcher import ZygoteOnDemand
 from .plan import plan_document
 from .results import NOT_RUN, DocumentProblem
-from .launcher import Zygote
 from .runner import run_job, snippet_environment
 
 
@@ -35,19 +38,30 @@ class Verification:
         return bool(self.problems) or any(result.failed for result in self.all_results())
 
 
-def verify_documents(documents, config, on_result=None, check_output=True):
-    """Run every document's jobs on a bounded pool; each job is its own process.
-
-    With check_output=False, what blocks printed is not judged against their
-    expected output (`invoke snippets --update` rewrites that output instead).
+class Verifier:
+    """Runs the jobs of submitted documents in the background; `finish()` collects them.
 
     Threads only wait on child processes here, so one per allowed process is
-    enough to keep every core busy.
+    enough to keep every core busy. Each job is its own process.
     """
-    started = time.perf_counter()
-    verification = Verification()
-    jobs = []
-    for document in documents:
+
+    def __init__(self, config, check_output=True):
+        self.config = config
+        self.check_output = check_output
+        self.cache = ResultCache(config.cache_dir) if config.cache_dir else None
+        self.started = time.perf_counter()
+        self.verification = Verification()
+        self.submitted = set()           # sources already planned
+        self.pending = []                # (job, future)
+        self.pool = ThreadPoolExecutor(max_workers=config.jobs, thread_name_prefix="snippets")
+        self.zygote = ZygoteOnDemand(lambda directory: snippet_environment(config, directory, directory))
+
+    def submit(self, document):
+        """Plan a document and start its jobs; a document already submitted is ignored."""
+        if document.source in self.submitted:
+            return
+        self.submitted.add(document.source)
+        verification = self.verification
         verification.results[document.source] = []
         verification.problems += [DocumentProblem(document.source, line, message)
                                   for line, message in document.problems]
@@ -55,58 +69,58 @@ def verify_documents(documents, config, on_result=None, check_output=True):
         if missing:
             verification.problems += [DocumentProblem(document.source, 1, f"declared input {path} does not exist")
                                       for path in missing]
-            continue
-        planned, settled = plan_document(document)
+            return
+        jobs, settled = plan_document(document)
         verification.results[document.source] += settled
-        if on_result and settled:
-            on_result(None, settled)
-        jobs += planned
-    cache = ResultCache(config.cache_dir) if config.cache_dir else None
+        self.pending += [(job, self.pool.submit(self._run_or_reuse, job)) for job in jobs]
 
-    def run_or_reuse(job):
-        key = job_key(job, config) if cache else None
-        results = None if cache is None or config.refresh else cache.load(key, job)
+    def _run_or_reuse(self, job):
+        key = job_key(job, self.config) if self.cache else None
+        results = None if self.cache is None or self.config.refresh else self.cache.load(key, job)
         if results is None:
-            results = run_job(job, config, zygote())
-            if cache:
-                cache.store(key, results)
+            results = run_job(job, self.config, self.zygote())
+            if self.cache:
+                self.cache.store(key, results)
         return results
 
-    with lazy_zygote(config) as zygote, ThreadPoolExecutor(max_workers=config.jobs) as pool:
-        for job, results in zip(jobs, pool.map(run_or_reuse, jobs)):
-            if results and results[0].cached:
-                verification.reused += len(results)
-            else:
-                verification.executed += sum(1 for result in results if result.status != NOT_RUN)
-            if check_output:
-                results = [judge(result) for result in results]
-            verification.results[job.source] += results
-            if on_result:
-                on_result(job, results)
-    for results in verification.results.values():
-        results.sort(key=lambda result: result.block.number)
-    verification.elapsed = time.perf_counter() - started
-    return verification
+    def finish(self, on_result=None):
+        """Wait for every job; judge, count and order the results. Stops the pool and zygote."""
+        verification = self.verification
+        if on_result:
+            settled = [result for results in verification.results.values() for result in results]
+            if settled:
+                on_result(None, settled)
+        try:
+            for job, future in self.pending:
+                results = future.result()
+                if results and results[0].cached:
+                    verification.reused += len(results)
+                else:
+                    verification.executed += sum(1 for result in results if result.status != NOT_RUN)
+                if self.check_output:
+                    results = [judge(result) for result in results]
+                verification.results[job.source] += results
+                if on_result:
+                    on_result(job, results)
+        finally:
+            self.close()
+        for results in verification.results.values():
+            results.sort(key=lambda result: result.block.number)
+        verification.elapsed = time.perf_counter() - self.started
+        return verification
+
+    def close(self):
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.zygote.close()
 
 
-@contextmanager
-def lazy_zygote(config):
-    """Yield a function giving the build's zygote, started on first use and stopped at the end.
-
-    Started lazily, so a build whose results all come from the cache starts no interpreter.
-    """
-    made, lock = [], threading.Lock()
-    scratch = tempfile.TemporaryDirectory(prefix="snippet-zygote-", ignore_cleanup_errors=True)
-
-    def get():
-        with lock:
-            if not made:
-                made.append(Zygote(snippet_environment(config, scratch.name, scratch.name), scratch.name))
-            return made[0]
-
+def verify_documents(documents, config, on_result=None, check_output=True):
+    """Verify documents all at once (the command line, pytest, `--update`)."""
+    verifier = Verifier(config, check_output)
     try:
-        yield get
-    finally:
-        for zygote in made:
-            zygote.close()
-        scratch.cleanup()
+        for document in documents:
+            verifier.submit(document)
+    except BaseException:
+        verifier.close()
+        raise
+    return verifier.finish(on_result)

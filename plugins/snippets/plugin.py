@@ -14,7 +14,7 @@ from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
 from .config import ConfigError, load_config
-from .pipeline import verify_documents
+from .pipeline import Verifier
 from .reader import INPUTS_KEY, METADATA_KEY, PRIORITY, SnippetCollector, declared_inputs, new_document
 from .render import fill_placeholders, summarize
 from .report import print_report, progress_bar
@@ -29,7 +29,7 @@ class VerificationFailed(SystemExit):
         super().__init__(f"Snippet verification failed: {message}")
         self.message = message
 
-_state = {"verification": None}
+_state = {"verifier": None, "verification": None}
 
 
 def configure(pelican_object):
@@ -39,6 +39,18 @@ def configure(pelican_object):
     except ConfigError as error:
         raise VerificationFailed(f"settings: {error}") from None
     pelican_object.settings["SNIPPETS_CONFIG"] = config
+
+
+def start_run(pelican_object):
+    """At the start of every run (autoreload runs many): a fresh verifier for the blocks read.
+
+    Connected to get_generators, which Pelican sends once per run; returns no generator.
+    """
+    stale = _state["verifier"]
+    if stale is not None:  # a run that stopped before verifying
+        stale.close()
+    config = pelican_object.settings["SNIPPETS_CONFIG"]
+    _state["verifier"] = Verifier(config) if config.enabled else None
 
 
 def install_reader(readers):
@@ -52,15 +64,18 @@ def verify(generators):
     config = generators[0].settings["SNIPPETS_CONFIG"]
     contents = [content for content in generators[0].context["generated_content"].values()
                 if getattr(content, METADATA_KEY, None) is not None]
-    documents = [getattr(content, METADATA_KEY) for content in contents]
-    if not config.enabled:
-        documents = []
+    verifier, _state["verifier"] = _state["verifier"], None
+    documents = [getattr(content, METADATA_KEY) for content in contents] if verifier else []
+    if verifier is None:
+        verifier = Verifier(config)  # disabled: nothing is submitted, every placeholder is emptied
+    for document in documents:
+        verifier.submit(document)  # those Pelican's own cache kept from being read; others are running
     # Pelican's heap is large by now; set it aside so collections while the
     # children run scan only what verification allocates (twice as fast).
     gc.freeze()
     try:
         with progress_bar(sum(len(document.blocks) for document in documents)) as advance:
-            verification = verify_documents(documents, config, on_result=advance)
+            verification = verifier.finish(on_result=advance)
     finally:
         gc.unfreeze()
     verification.pages = {getattr(c, METADATA_KEY).source: (c.title, c.url) for c in contents}
@@ -120,11 +135,14 @@ class SnippetMarkdownReader(MarkdownReader):
             document.inputs = declared_inputs(source_path, metadata.pop(INPUTS_KEY))
         if document.blocks or document.problems:
             metadata[METADATA_KEY] = document
+            if _state["verifier"] is not None:
+                _state["verifier"].submit(document)  # its blocks start now, while Pelican reads on
         return content, metadata
 
 
 def connect_signals():
     signals.initialized.connect(configure)
+    signals.get_generators.connect(start_run)
     signals.readers_init.connect(install_reader)
     signals.get_generators.connect(get_generators)
     signals.all_generators_finalized.connect(verify)

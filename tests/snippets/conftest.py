@@ -1,5 +1,6 @@
 """Shared helpers for the snippet plugin's tests: import the plugin as Pelican does."""
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -9,10 +10,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from snippets.config import Config  # noqa: E402
-from snippets.pipeline import lazy_zygote  # noqa: E402
+from snippets.launcher import ZygoteOnDemand  # noqa: E402
 from snippets.plan import plan_document  # noqa: E402
 from snippets.reader import read_document  # noqa: E402
-from snippets.runner import run_job  # noqa: E402
+from snippets.runner import run_job, snippet_environment  # noqa: E402
 
 
 def run_markdown(text, source="content/posts/t.md", zygote=False, **config):
@@ -25,7 +26,7 @@ def run_markdown(text, source="content/posts/t.md", zygote=False, **config):
     document = read_document(text, source)
     jobs, settled = plan_document(document)
     results = list(settled)
-    with lazy_zygote(settings) as get_zygote:
+    with contextlib.closing(ZygoteOnDemand(lambda home: snippet_environment(settings, home, home))) as get_zygote:
         for job in jobs:
             results += run_job(job, settings, get_zygote() if zygote else None)
     return {result.block.number: result for result in results}
