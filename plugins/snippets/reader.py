@@ -10,6 +10,7 @@ puts an HTML comment after the block where the results go once it has run.
 
 import dataclasses
 import functools
+import os
 import re
 import secrets
 from pathlib import Path
@@ -135,12 +136,14 @@ def _native_opening(fence, options):
 
 
 def display_path(source_path):
-    """The path as messages show it: relative to the working directory when inside it."""
-    path = Path(source_path).resolve()
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """The path as messages show it: relative to the working directory when inside it.
+
+    Lexical (no symbolic links resolved): it runs once per file read, and
+    resolving costs a system call per path component.
+    """
+    path = os.path.abspath(source_path)
+    here = os.getcwd()
+    return os.path.relpath(path, here) if path.startswith(here + os.sep) else path
 
 
 def new_document(source_path):
