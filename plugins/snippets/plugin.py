@@ -21,13 +21,13 @@ from .report import print_report, progress_bar
 from .site_report import CONTEXT_KEY, get_generators
 
 
-
 class VerificationFailed(SystemExit):
     """Ends the build with exit status 1 and the `file:line` lines, without a traceback."""
 
     def __init__(self, message):
         super().__init__(f"Snippet verification failed: {message}")
         self.message = message
+
 
 _state = {"verifier": None, "verification": None}
 

@@ -132,3 +132,13 @@ def test_report_page_and_json_list_every_block(site):
     assert page.count("<tr class=\"is-") == 3 and 'class="is-failed"' in page
     article = (site / "out" / "2024" / "broken" / "index.html").read_text()
     assert 'href="/snippets/"' in article  # the badge links to the report
+
+
+def test_disabled_verification_runs_nothing_and_leaves_no_placeholder(site):
+    (site / "content" / "posts" / "broken.md").write_text(BROKEN_POST)
+    settings = settings_file(site / "off.py", "SNIPPETS = {**SNIPPETS, 'enabled': False}\n")
+    result = build(site / "content", site / "out", settings)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "snippets:" not in result.stdout
+    page = (site / "out" / "2024" / "broken" / "index.html").read_text()
+    assert "snippet-error" not in page and "<!--snippet-" not in page and "snippet-badge" not in page
