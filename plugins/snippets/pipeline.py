@@ -72,15 +72,15 @@ class Verifier:
             return
         jobs, settled = plan_document(document)
         verification.results[document.source] += settled
-        self.pending += [(job, self.pool.submit(self._run_or_reuse, job)) for job in jobs]
+        for job in jobs:
+            key = job_key(job, self.config) if self.cache else None
+            reused = self.cache.load(key, job) if self.cache and not self.config.refresh else None
+            self.pending.append((job, _Done(reused) if reused else self.pool.submit(self._run, job, key)))
 
-    def _run_or_reuse(self, job):
-        key = job_key(job, self.config) if self.cache else None
-        results = None if self.cache is None or self.config.refresh else self.cache.load(key, job)
-        if results is None:
-            results = run_job(job, self.config, self.zygote())
-            if self.cache:
-                self.cache.store(key, results)
+    def _run(self, job, key):
+        results = run_job(job, self.config, self.zygote())
+        if self.cache:
+            self.cache.store(key, results)
         return results
 
     def finish(self, on_result=None):
@@ -112,6 +112,16 @@ class Verifier:
     def close(self):
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.zygote.close()
+
+
+class _Done:
+    """The results of a job found in the cache, looked up at once (a thread would only add switches)."""
+
+    def __init__(self, results):
+        self._results = results
+
+    def result(self):
+        return self._results
 
 
 def verify_documents(documents, config, on_result=None, check_output=True):

@@ -119,13 +119,20 @@ def _replace_content(content, html):
 
 
 class SnippetMarkdownReader(MarkdownReader):
-    """Pelican's Markdown reader, plus the block collector; the document goes into the metadata."""
+    """Pelican's Markdown reader, plus the block collector; the document goes into the metadata.
+
+    Unlike Pelican's reader it keeps one Markdown instance and resets it
+    between files, as Python-Markdown intends: building one (loading every
+    extension) costs about as much as converting a short post.
+    """
+
+    META_PRIORITY = 27  # where markdown.extensions.meta registers its preprocessor
 
     def read(self, source_path):
         config = self.settings["SNIPPETS_CONFIG"]
         self._source_path = source_path
         document = new_document(source_path)
-        self._md = Markdown(**self.settings["MARKDOWN"])
+        self._md = self._reset_markdown()
         self._md.preprocessors.register(
             SnippetCollector(self._md, document, config.languages), "snippets", PRIORITY)
         with pelican_open(source_path) as text:
@@ -138,6 +145,16 @@ class SnippetMarkdownReader(MarkdownReader):
             if _state["verifier"] is not None:
                 _state["verifier"].submit(document)  # its blocks start now, while Pelican reads on
         return content, metadata
+
+    def _reset_markdown(self):
+        md = getattr(self, "_reusable", None)
+        if md is None:
+            md = self._reusable = Markdown(**self.settings["MARKDOWN"])
+            self._meta = md.preprocessors["meta"]
+        md.reset()
+        if "meta" not in md.preprocessors:  # _parse_metadata removed it for the formatted fields
+            md.preprocessors.register(self._meta, "meta", self.META_PRIORITY)
+        return md
 
 
 def connect_signals():

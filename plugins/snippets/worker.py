@@ -18,7 +18,7 @@ import linecache
 import os
 import re
 import resource
-import subprocess
+
 import sys
 import time
 import traceback
@@ -77,6 +77,7 @@ def run_block(block, namespace):
 
 
 def run_shell(block):
+    import subprocess
     """A shell block: bash in the post's directory, stopping at the first failing command."""
     _flush_everything()
     started = time.perf_counter()

@@ -142,3 +142,25 @@ def test_disabled_verification_runs_nothing_and_leaves_no_placeholder(site):
     assert "snippets:" not in result.stdout
     page = (site / "out" / "2024" / "broken" / "index.html").read_text()
     assert "snippet-error" not in page and "<!--snippet-" not in page and "snippet-badge" not in page
+
+
+def test_posts_read_one_after_another_keep_their_own_metadata_footnotes_and_headings(tmp_path):
+    """The reader reuses one Markdown instance: nothing of one post may leak into the next.
+
+    No post has a Summary, whose conversion would reset the instance anyway.
+    """
+    posts = tmp_path / "content" / "posts"
+    posts.mkdir(parents=True)
+    for name, tag in (("first", "alpha"), ("second", "beta")):
+        (posts / f"{name}.md").write_text(
+            f"Title: {name.title()}\nDate: 2024-05-03 10:00\nSlug: {name}\nTags: {tag}\n\n"
+            f"## Only in {name}\n\nA claim.[^{name}]\n\n[^{name}]: The {name} post's note.\n\n"
+            f"```python\nprint('{name}')\n```\n")
+    result = build(tmp_path / "content", tmp_path / "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name, other, tag in (("first", "second", "alpha"), ("second", "first", "beta")):
+        page = (tmp_path / "out" / "2024" / name / "index.html").read_text()
+        assert f"<title>{name.title()} " in page and f'href="/tag/{tag}/"' in page
+        assert f"The {name} post&#8217;s note." in page and f"The {other} post" not in page
+        assert page.count('class="footnote-ref"') == 1
+        assert f'id="only-in-{name}"' in page and f"only-in-{other}" not in page
