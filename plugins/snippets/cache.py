@@ -24,7 +24,7 @@ from .results import FAILED, NOT_RUN, PASSED, SKIPPED, BlockResult
 
 FORMAT = 1
 PLUGIN_VERSION = "2"
-_RUNNER_FILES = ("runner.py", "worker.py")
+_RUNNER_FILES = ("runner.py", "supervisor.py", "worker.py")
 _STATUSES = {PASSED, FAILED, SKIPPED, NOT_RUN}
 
 

@@ -1,22 +1,22 @@
 """Plan, run (bounded, cached, in parallel) and collect the results of many documents.
 
-A Verifier takes documents as they are read and starts their jobs at once on
-a bounded pool, so during a build the blocks run on the other cores while
-Pelican goes on reading and rendering; `finish()` waits for what is left and
-gathers everything in one Verification.
+A Verifier takes documents as they are read, answers what it can from the
+cache at once, and sends the other jobs to the snippet service, which runs
+them in a bounded number of child processes on the other cores while Pelican
+goes on reading and rendering; `finish()` waits for what is left and gathers
+everything in one Verification.
 """
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import ResultCache, job_key
 from .compare import judge
-from .launcher import ZygoteOnDemand
 from .plan import plan_document
 from .results import NOT_RUN, DocumentProblem
-from .runner import run_job, snippet_environment
+from .runner import job_request, job_results, snippet_environment
+from .service import ServiceOnDemand
 
 
 @dataclass
@@ -41,20 +41,20 @@ class Verification:
 class Verifier:
     """Runs the jobs of submitted documents in the background; `finish()` collects them.
 
-    Threads only wait on child processes here, so one per allowed process is
-    enough to keep every core busy. Each job is its own process.
+    Each job is its own process, started and watched by the service, at most
+    `config.jobs` at a time.
     """
 
-    def __init__(self, config, check_output=True):
+    def __init__(self, config, check_output=True, spawn=False):
         self.config = config
         self.check_output = check_output
         self.cache = ResultCache(config.cache_dir) if config.cache_dir else None
         self.started = time.perf_counter()
         self.verification = Verification()
         self.submitted = set()           # sources already planned
-        self.pending = []                # (job, future)
-        self.pool = ThreadPoolExecutor(max_workers=config.jobs, thread_name_prefix="snippets")
-        self.zygote = ZygoteOnDemand(lambda directory: snippet_environment(config, directory, directory))
+        self.pending = []                # (job, cache key, results or a Future of the service's answer)
+        self.service = ServiceOnDemand(lambda directory: snippet_environment(config, directory, directory),
+                                       config.jobs, spawn)
 
     def submit(self, document):
         """Plan a document and start its jobs; a document already submitted is ignored."""
@@ -75,27 +75,24 @@ class Verifier:
         for job in jobs:
             key = job_key(job, self.config) if self.cache else None
             reused = self.cache.load(key, job) if self.cache and not self.config.refresh else None
-            self.pending.append((job, _Done(reused) if reused else self.pool.submit(self._run, job, key)))
-
-    def _run(self, job, key):
-        results = run_job(job, self.config, self.zygote())
-        if self.cache:
-            self.cache.store(key, results)
-        return results
+            self.pending.append((job, key, reused or self.service().submit(job_request(job, self.config))))
 
     def finish(self, on_result=None):
-        """Wait for every job; judge, count and order the results. Stops the pool and zygote."""
+        """Wait for every job; judge, count and order the results. Stops the service."""
         verification = self.verification
         if on_result:
             settled = [result for results in verification.results.values() for result in results]
             if settled:
                 on_result(None, settled)
         try:
-            for job, future in self.pending:
-                results = future.result()
-                if results and results[0].cached:
+            for job, key, reused_or_answer in self.pending:
+                if isinstance(reused_or_answer, list):
+                    results = reused_or_answer
                     verification.reused += len(results)
                 else:
+                    results = job_results(job, reused_or_answer)
+                    if self.cache:
+                        self.cache.store(key, results)
                     verification.executed += sum(1 for result in results if result.status != NOT_RUN)
                 if self.check_output:
                     results = [judge(result) for result in results]
@@ -110,18 +107,7 @@ class Verifier:
         return verification
 
     def close(self):
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        self.zygote.close()
-
-
-class _Done:
-    """The results of a job found in the cache, looked up at once (a thread would only add switches)."""
-
-    def __init__(self, results):
-        self._results = results
-
-    def result(self):
-        return self._results
+        self.service.close()
 
 
 def verify_documents(documents, config, on_result=None, check_output=True):

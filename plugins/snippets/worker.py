@@ -1,13 +1,12 @@
-"""The child process that runs a post's blocks. Standard library only; run as a script.
+"""The child process that runs a post's blocks. Standard library only.
 
-`worker.py PLAN_FD REPORT_FD` runs one job. `worker.py --serve SOCKET_FD` is
-the zygote: it waits for requests on a Unix socket and forks a child per job,
-already past interpreter start-up and these imports (see launcher.py).
+Normally forked by the supervisor (supervisor.py), which calls `run_plan`
+with the plan in hand. `worker.py PLAN_PATH REPORT_FD` does the same in a
+freshly started interpreter.
 
-A job reads its plan (the blocks, limits, boundary marker) from one inherited
-pipe and reports each block's start and end on another, as JSON lines. After
-each block it flushes every buffer and writes the boundary marker to stdout and
-stderr, so the parent can tell which block printed what.
+A job reports each block's start and end on the report pipe, as JSON lines.
+After each block it flushes every buffer and writes the boundary marker to
+stdout and stderr, so the supervisor can tell which block printed what.
 """
 
 import builtins
@@ -18,17 +17,23 @@ import linecache
 import os
 import re
 import resource
-
 import sys
 import time
 import traceback
 
-_libc = ctypes.CDLL(None)
+libc = ctypes.CDLL(None)  # also used by the supervisor
 
 
-def main(plan_fd, report_fd):
-    with os.fdopen(plan_fd, "rb") as plan_file:
-        plan = json.loads(plan_file.read())
+def main(plan_path, report_fd):
+    """A freshly started worker: the plan comes from a file, the working directory from the plan."""
+    with open(plan_path, encoding="utf-8") as plan_file:
+        plan = json.load(plan_file)
+    os.chdir(plan["cwd"])
+    run_plan(plan, report_fd)
+
+
+def run_plan(plan, report_fd):
+    """Run the blocks in one namespace, report on them, and end the process."""
     report = os.fdopen(report_fd, "w", buffering=1, encoding="utf-8")
     if plan["memory_limit"]:
         resource.setrlimit(resource.RLIMIT_AS, (plan["memory_limit"], plan["memory_limit"]))
@@ -193,82 +198,12 @@ def _flush_everything():
             stream.flush()
         except Exception:  # a block may have replaced or closed a stream
             pass
-    _libc.fflush(None)  # C-level stdio buffers of extensions and libraries
+    libc.fflush(None)  # C-level stdio buffers of extensions and libraries
 
 
 def _send(report, message):
     report.write(json.dumps(message) + "\n")
 
 
-def serve(control_fd):
-    """Fork a child per request until the builder closes the socket; report each child's exit."""
-    import socket
-
-    control = socket.socket(fileno=control_fd)
-    try:
-        _serve(control)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the builder is done and closed its end
-
-
-def _serve(control):
-    import select
-    import signal
-    import socket
-
-    wake_read, wake_write = os.pipe()
-    os.set_blocking(wake_write, False)
-    signal.set_wakeup_fd(wake_write)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    while True:
-        ready, _, _ = select.select([control, wake_read], [], [])
-        if wake_read in ready:
-            os.read(wake_read, 4096)
-        if control in ready:
-            data, fds, _, _ = socket.recv_fds(control, 65536, 4)
-            if not data:
-                break
-            request = json.loads(data)
-            pid = os.fork()
-            if pid == 0:
-                control.close()
-                os.close(wake_read)
-                os.close(wake_write)
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                _become_job(request, *fds)
-            for fd in fds:
-                os.close(fd)
-            control.send(json.dumps({"id": request["id"], "pid": pid}).encode())
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            control.send(json.dumps({"exit": pid, "status": os.waitstatus_to_exitcode(status)}).encode())
-
-
-def _become_job(request, stdout_fd, stderr_fd, plan_fd, report_fd):
-    """In the forked child: the same state a freshly started worker would have."""
-    try:
-        os.setsid()
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(stdout_fd, 1)
-        os.dup2(stderr_fd, 2)
-        for fd in (devnull, stdout_fd, stderr_fd):
-            os.close(fd)
-        os.chdir(request["cwd"])
-        os.environ.update(request["env"])
-        main(plan_fd, report_fd)
-    finally:
-        os._exit(70)  # main() ends with os._exit(0); anything else is a failure to start
-
-
 if __name__ == "__main__":
-    if sys.argv[1] == "--serve":
-        serve(int(sys.argv[2]))
-    else:
-        main(int(sys.argv[1]), int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]))

@@ -250,8 +250,49 @@ def test_the_build_interpreter_runs_the_blocks(run):
     assert os.path.realpath(result.stdout.strip()) == os.path.realpath(sys.executable)
 
 
-def test_forked_children_come_from_the_zygote_and_spawned_ones_from_us():
+def test_forked_children_come_from_the_service_and_spawned_ones_start_afresh():
     from conftest import run_markdown
-    code = fence("import os\nprint(os.getppid())")
-    assert int(run_markdown(code, zygote=False)[1].stdout) == os.getpid()
-    assert int(run_markdown(code, zygote=True)[1].stdout) not in (os.getpid(), 1)
+    code = fence("import os, sys\nprint(os.getppid(), os.path.basename(sys.modules['__main__'].__file__))")
+    forked_parent, forked_main = run_markdown(code, forked=True)[1].stdout.split()
+    spawned_parent, spawned_main = run_markdown(code, forked=False)[1].stdout.split()
+    assert int(forked_parent) not in (os.getpid(), 1) and int(spawned_parent) not in (os.getpid(), 1)
+    assert forked_main == "supervisor.py"  # a fork of the service's interpreter
+    assert spawned_main == "worker.py"     # a new interpreter running the worker
+
+
+def test_the_service_imports_nothing_that_slows_every_fork():
+    """threading, random and logging register at-fork hooks that would run in every child."""
+    from conftest import run_markdown
+    code = fence("import sys\nprint(sorted({'threading', 'random', 'logging', 'subprocess'} & set(sys.modules)))")
+    assert run_markdown(code, forked=True)[1].stdout == "[]\n"
+
+
+def test_a_service_that_dies_fails_its_jobs_with_a_clear_message_and_takes_its_children(tmp_path):
+    """If the service process is killed mid-build, the waiting blocks fail and say why."""
+    from conftest import read_document, plan_document, ServiceOnDemand, Config, snippet_environment
+    from snippets.runner import job_request, job_results
+    settings = Config(timeout=60, memory_limit_mb=512, jobs=1)
+    pid_file = tmp_path / "pid"
+    code = f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)"
+    jobs, _ = plan_document(read_document(fence(code), "content/posts/slow.md"))
+    service = ServiceOnDemand(lambda home: snippet_environment(settings, home, home), 1)
+    try:
+        answer = service().submit(job_request(jobs[0], settings))
+        deadline = time.monotonic() + 10
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        service().process.kill()
+        started = time.monotonic()
+        [result] = job_results(jobs[0], answer)
+        assert time.monotonic() - started < 10
+        assert result.status == "failed"
+        assert result.message == "could not run: the snippet service stopped (exit status -9)"
+        later = job_results(jobs[0], service().submit(job_request(jobs[0], settings)))
+        assert later[0].message == result.message  # no hang for jobs sent after it died
+        child = int(pid_file.read_text())
+        while _alive(child):  # the orphan is killed with its supervisor, not left to sleep
+            assert time.monotonic() - started < 5
+            time.sleep(0.02)
+    finally:
+        service.close()

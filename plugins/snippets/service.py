@@ -1,0 +1,130 @@
+"""The build's side of the snippet service: start it, send it jobs, get each job's results back.
+
+The service (supervisor.py) is one clean interpreter started with the
+scrubbed environment; it forks and watches a child per job. Here a job is a
+request on a socket and its answer resolves a Future, so the build only
+pays for a message each way; a single thread reads the answers.
+"""
+
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+
+from .supervisor import HEADER
+
+SUPERVISOR = Path(__file__).with_name("supervisor.py")
+
+
+class ServiceStopped(RuntimeError):
+    """The service ended before answering (it crashed, or was killed)."""
+
+
+class SnippetService:
+    """A running supervisor process; `submit(request)` returns a Future of its results."""
+
+    def __init__(self, environment, cwd, jobs, spawn=False):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.process = subprocess.Popen(
+            [sys.executable, "-P", str(SUPERVISOR), str(theirs.fileno()), str(jobs)] + (["spawn"] if spawn else []),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd=cwd, env=environment,
+            pass_fds=(theirs.fileno(),), start_new_session=True)
+        theirs.close()
+        self.socket = ours
+        self.lock = threading.Lock()     # guards the futures and the socket's sending side
+        self.futures = {}                # request id -> Future
+        self.next_id = 0
+        self.stopped = None              # why the service can take no more requests
+        self.reader = threading.Thread(target=self._read_answers, name="snippet-service", daemon=True)
+        self.reader.start()
+
+    def submit(self, request):
+        future = Future()
+        with self.lock:
+            if self.stopped:
+                future.set_exception(ServiceStopped(self.stopped))
+                return future
+            self.next_id += 1
+            self.futures[self.next_id] = future
+            message = json.dumps({**request, "id": self.next_id}).encode()
+            try:
+                self.socket.sendall(HEADER.pack(len(message)) + message)
+            except OSError as error:
+                del self.futures[self.next_id]
+                future.set_exception(ServiceStopped(f"the snippet service is gone ({error})"))
+        return future
+
+    def _read_answers(self):
+        buffer = b""
+        try:
+            while True:
+                data = self.socket.recv(1 << 20)
+                if not data:
+                    break
+                buffer += data
+                while len(buffer) >= HEADER.size:
+                    (length,) = HEADER.unpack_from(buffer)
+                    if len(buffer) < HEADER.size + length:
+                        break
+                    answer = json.loads(buffer[HEADER.size:HEADER.size + length])
+                    buffer = buffer[HEADER.size + length:]
+                    with self.lock:
+                        future = self.futures.pop(answer["id"])
+                    future.set_result(answer["results"])
+        except OSError:
+            pass
+        status = self.process.wait()
+        with self.lock:
+            self.stopped = f"the snippet service stopped (exit status {status})"
+            waiting, self.futures = list(self.futures.values()), {}
+        for future in waiting:
+            future.set_exception(ServiceStopped(self.stopped))
+
+    def close(self):
+        """Stop the service: any job still running is killed, its directory removed."""
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(5)
+        self.socket.close()
+
+
+class ServiceOnDemand:
+    """A service started on first use, so a build served from the cache starts none.
+
+    `environment(directory)` gives the service's environment, with
+    `directory` (its own scratch directory) as home and temporary directory.
+    """
+
+    def __init__(self, environment, jobs, spawn=False):
+        self._environment = environment
+        self._jobs = jobs
+        self._spawn = spawn
+        self._lock = threading.Lock()
+        self._service = None
+        self._scratch = None
+
+    def __call__(self):
+        with self._lock:
+            if self._service is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="snippet-service-", ignore_cleanup_errors=True)
+                self._service = SnippetService(self._environment(self._scratch.name), self._scratch.name,
+                                               self._jobs, self._spawn)
+            return self._service
+
+    def close(self):
+        with self._lock:
+            if self._service is not None:
+                self._service.close()
+                self._scratch.cleanup()
+                self._service = self._scratch = None

@@ -1,0 +1,424 @@
+"""The snippet service: one clean interpreter that runs jobs in children and watches over them.
+
+`python -P supervisor.py SOCKET_FD JOBS [spawn]` is started once per build
+(see service.py) with the scrubbed environment. It reads job requests from
+the socket, runs at most JOBS at once, and answers each with the outcome of
+its blocks. Standard library only; run as a script.
+
+Each job runs in a child forked from this process, already past interpreter
+start-up and the worker's imports (with `spawn`, in a freshly started
+interpreter instead, which the tests use to prove the two alike). The child
+gets its own session, pipes, working and temporary directories, environment
+and memory limit, as a fresh process would.
+
+Watching the children happens here, in one loop, rather than in the build:
+reading their pipes, splitting output per block at the boundary markers,
+enforcing each block's deadline, killing the process group and removing the
+directory. So it runs on a core of its own instead of taking turns with
+Pelican for the GIL. This process imports nothing that registers at-fork
+hooks (threading, random, logging): those run in every child and would
+double the cost of a fork.
+"""
+
+import importlib.util
+import json
+import os
+import select
+import selectors
+import shutil
+import signal
+import socket
+import struct
+import sys
+import time
+
+STARTUP_GRACE = 30.0   # seconds for a child to start and begin its first block
+DRAIN_GRACE = 1.0      # seconds to collect output still in the pipes after a child was killed
+EXIT_GRACE = 5.0       # seconds to wait for a killed child's exit status
+HEADER = struct.Struct(">I")  # every message on the socket: its length, then JSON
+
+
+def _load_worker():
+    """worker.py under a private name, so a post's own `worker` module is not shadowed."""
+    spec = importlib.util.spec_from_file_location("_snippet_worker", os.path.join(os.path.dirname(__file__), "worker.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+worker = None  # the worker module, loaded by main(): the build imports this module only for HEADER
+
+
+class OutputSplitter:
+    """Splits one output stream into per-block segments at the boundary marker, capped."""
+
+    def __init__(self, boundary, limit):
+        self.boundary = boundary
+        self.limit = limit
+        self.pending = b""
+        self.current = bytearray()
+        self.dropped = 0
+        self.segments = []
+
+    def feed(self, data):
+        self.pending += data
+        while True:
+            cut = self.pending.find(self.boundary)
+            if cut < 0:
+                break
+            self._keep(self.pending[:cut])
+            self.pending = self.pending[cut + len(self.boundary):]
+            self.segments.append(self._text())
+        keep_back = len(self.boundary) - 1
+        if len(self.pending) > keep_back:
+            self._keep(self.pending[:-keep_back])
+            self.pending = self.pending[-keep_back:]
+
+    def finish(self):
+        """What was printed after the last boundary (by a block that never finished)."""
+        self._keep(self.pending)
+        self.pending = b""
+        return self._text()
+
+    def _keep(self, data):
+        room = max(self.limit - len(self.current), 0)
+        self.current += data[:room]
+        self.dropped += max(len(data) - room, 0)
+
+    def _text(self):
+        text = self.current.decode("utf-8", errors="replace")
+        if self.dropped:
+            text += f"\n[output truncated: {self.dropped:,} more bytes not shown]\n"
+        self.current, self.dropped = bytearray(), 0
+        return text
+
+
+class Job:
+    """One request: a child process running some blocks in order, and what it reported."""
+
+    def __init__(self, request):
+        self.id = request["id"]
+        self.request = request
+        self.blocks = request["blocks"]
+        self.by_number = {block["number"]: block for block in self.blocks}
+        self.boundary = f"\0snippet-boundary-{os.urandom(8).hex()}\0".encode()
+        self.out = OutputSplitter(self.boundary, request["output_limit"])
+        self.err = OutputSplitter(self.boundary, request["output_limit"])
+        self.report = b""
+        self.ended = {}           # number -> outcome dict from the worker
+        self.current = None       # number of the block running now
+        self.deadline = time.monotonic() + STARTUP_GRACE
+        self.timed_out = False
+        self.finished = False     # the worker said it ran its whole plan
+        self.pid = None
+        self.status = None        # exit status, once reaped (negative: killed by that signal)
+        self.fds = {}             # fd -> "out" | "err" | "report"
+        self.directory = None
+
+    def start(self, scratch, spawn):
+        self.directory = os.path.join(scratch, f"snippet-{os.urandom(6).hex()}")
+        work, tmp = os.path.join(self.directory, "work"), os.path.join(self.directory, "tmp")
+        os.mkdir(self.directory)
+        os.mkdir(work)
+        os.mkdir(tmp)
+        for path in self.request["inputs"]:
+            shutil.copy(path, os.path.join(work, os.path.basename(path)))
+        plan = {"boundary": self.boundary.decode(), "memory_limit": self.request["memory_limit"],
+                "blocks": self.blocks}
+        environment = {**os.environ, "HOME": work, "TMPDIR": tmp}
+        pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, report
+        (out_read, out_write), (err_read, err_write), (report_read, report_write) = pipes
+        try:
+            if spawn:
+                self.pid = _spawn(plan, self.directory, work, environment, out_write, err_write, report_write)
+            else:
+                self.pid = _fork(plan, work, environment, out_write, err_write, report_write)
+        except OSError:
+            for fd in (out_read, err_read, report_read):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (out_write, err_write, report_write):
+                os.close(fd)
+        self.fds = {out_read: "out", err_read: "err", report_read: "report"}
+
+    def on_data(self, stream, data):
+        """Output or a report from the child; returns True once the job should stop."""
+        if stream == "out":
+            self.out.feed(data)
+            return False
+        if stream == "err":
+            self.err.feed(data)
+            return False
+        self.report += data
+        *lines, self.report = self.report.split(b"\n")
+        for line in lines:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # not the worker's: a block wrote to the report pipe itself
+            self._on_message(message)
+        return self.finished
+
+    def _on_message(self, message):
+        event = message.pop("event")
+        if event == "done":
+            self.finished = True
+            return
+        number = message.pop("number")
+        if event == "start":
+            self.current = number
+            self.deadline = time.monotonic() + self.by_number[number]["timeout"]
+        else:
+            self.ended[number] = message
+            self.current = None
+            self.deadline = time.monotonic() + STARTUP_GRACE
+
+    def results(self):
+        """One plain dict per block, in order: what the build turns into its results."""
+        results = []
+        stdout_tail, stderr_tail = self.out.finish(), self.err.finish()
+        stopped_by = None   # the failed block that ended this process's run
+        for index, block in enumerate(self.blocks):
+            stdout = self.out.segments[index] if index < len(self.out.segments) else ""
+            stderr = self.err.segments[index] if index < len(self.err.segments) else ""
+            outcome = self.ended.get(block["number"])
+            if outcome is not None:
+                result = {"status": outcome["status"], "message": outcome.get("message", ""),
+                          "details": outcome.get("details", ""), "line": outcome.get("line", 0),
+                          "stdout": stdout, "stderr": stderr, "duration": outcome.get("duration", 0.0)}
+            elif stopped_by is None:
+                # The block that was running (or about to start) when the process ended.
+                result = {"status": "failed", "message": self._death(block), "details": stderr_tail.strip(),
+                          "stdout": stdout_tail, "stderr": stderr_tail}
+            else:
+                result = {"status": "not run", "message": f"not run: {stopped_by['label']} failed before it"}
+            if result["status"] == "failed" and stopped_by is None:
+                stopped_by = block
+            results.append(result)
+        return results
+
+    def _death(self, block):
+        started = block["number"] == self.current
+        if self.timed_out and started:
+            return f"timed out after {block['timeout']:g} s (the process and its children were killed)"
+        if not started:
+            return f"could not start: the snippet process ended before the block (status {self.status})"
+        if self.status is not None and self.status < 0:
+            return f"crashed: the process was killed by {signal.Signals(-self.status).name}"
+        return f"crashed: the process exited with status {self.status} in the middle of the block"
+
+
+REPORT_FD = 3  # where a child finds its report pipe
+PR_SET_PDEATHSIG = 1
+
+
+def _fork(plan, work, environment, stdout_fd, stderr_fd, report_fd):
+    """A child of this process, in a new session, holding only its own pipes.
+
+    It is killed if this process dies: nobody else would enforce its deadline.
+    """
+    supervisor = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            worker.libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != supervisor:
+                os._exit(70)  # the supervisor died before the line above took effect
+            os.setsid()
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)
+            os.dup2(stdout_fd, 1)
+            os.dup2(stderr_fd, 2)
+            os.dup2(report_fd, REPORT_FD)
+            os.closerange(REPORT_FD + 1, os.sysconf("SC_OPEN_MAX"))  # the socket, other jobs' pipes
+            os.chdir(work)
+            os.environ.clear()
+            os.environ.update(environment)
+            worker.run_plan(plan, REPORT_FD)
+        finally:
+            os._exit(70)  # run_plan ends with os._exit(0); anything else is a failure to start
+    return pid
+
+
+def _spawn(plan, directory, work, environment, stdout_fd, stderr_fd, report_fd):
+    """A freshly started interpreter running the worker, set up like a forked child."""
+    plan_path = os.path.join(directory, "plan.json")
+    with open(plan_path, "w", encoding="utf-8") as file:
+        json.dump({**plan, "cwd": work}, file)
+    return os.posix_spawn(
+        sys.executable, [sys.executable, "-P", worker.__file__, plan_path, str(REPORT_FD)], environment,
+        file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                      (os.POSIX_SPAWN_DUP2, stdout_fd, 1), (os.POSIX_SPAWN_DUP2, stderr_fd, 2),
+                      (os.POSIX_SPAWN_DUP2, report_fd, REPORT_FD)],
+        setsid=True)
+
+
+class Supervisor:
+    """The loop: requests in, children started (at most `jobs` at once) and watched, results out."""
+
+    def __init__(self, control, jobs, spawn):
+        self.control = control
+        self.jobs = jobs
+        self.spawn = spawn
+        self.scratch = os.environ["TMPDIR"]
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(control, selectors.EVENT_READ)
+        self.inbox = b""
+        self.queue = []            # requests not started yet
+        self.running = {}          # pid -> Job
+        self.open = True           # the build may still send requests
+
+    def serve(self):
+        while self.open or self.queue or self.running:
+            self._start_queued()
+            deadline = min((job.deadline for job in self.running.values()), default=None)
+            timeout = None if deadline is None else max(deadline - time.monotonic(), 0)
+            for key, _ in self.selector.select(timeout):
+                if key.fileobj is self.control:
+                    self._receive()
+                    if not self.open:
+                        return  # the build is gone or done: stop everything
+                else:
+                    job, stream = key.data
+                    if key.fd not in job.fds:
+                        continue  # closed by an earlier event of this batch (the job ended)
+                    data = os.read(key.fd, 65536)
+                    if not data:
+                        self._close_stream(job, key.fd)
+                        if stream == "report":
+                            self._stop(job)  # the worker finished or died
+                    elif job.on_data(stream, data):
+                        self._stop(job)
+            now = time.monotonic()
+            for job in [job for job in self.running.values() if job.deadline <= now]:
+                job.timed_out = True
+                self._stop(job)
+            self._reap()
+
+    def _receive(self):
+        data = self.control.recv(1 << 20)
+        if not data:
+            self.open = False
+            return
+        self.inbox += data
+        while len(self.inbox) >= HEADER.size:
+            (length,) = HEADER.unpack_from(self.inbox)
+            if len(self.inbox) < HEADER.size + length:
+                break
+            request = json.loads(self.inbox[HEADER.size:HEADER.size + length])
+            self.inbox = self.inbox[HEADER.size + length:]
+            self.queue.append(request)
+
+    def _start_queued(self):
+        while self.queue and len(self.running) < self.jobs:
+            job = Job(self.queue.pop(0))
+            try:
+                job.start(self.scratch, self.spawn)
+            except OSError as error:
+                self._answer(job, [{"status": "failed", "message": f"could not start: {error}"}
+                                   for _ in job.blocks])
+                if job.directory:
+                    shutil.rmtree(job.directory, ignore_errors=True)
+                continue
+            self.running[job.pid] = job
+            for fd, stream in job.fds.items():
+                self.selector.register(fd, selectors.EVENT_READ, (job, stream))
+
+    def _close_stream(self, job, fd):
+        self.selector.unregister(fd)
+        os.close(fd)
+        del job.fds[fd]
+
+    def _stop(self, job):
+        """Kill the child's process group, collect what is left, answer, clean up."""
+        _kill_group(job.pid)
+        report = [fd for fd, stream in job.fds.items() if stream == "report"]
+        for fd in report:
+            self._close_stream(job, fd)
+        self._drain(job, until=time.monotonic() + (0 if job.finished else DRAIN_GRACE))
+        if not job.finished:  # how it ended matters only if it did not finish its plan
+            job.status = self._wait(job)
+        for fd in list(job.fds):
+            self._close_stream(job, fd)
+        del self.running[job.pid]
+        self._answer(job, job.results())
+        shutil.rmtree(job.directory, ignore_errors=True)
+
+    def _drain(self, job, until):
+        """Read what the pipes still hold; the group is dead, so EOF comes quickly.
+
+        A worker that finished its plan wrote everything before its last
+        message: what is already in the pipes is all there is to read.
+        """
+        while job.fds:
+            ready = select.select(list(job.fds), [], [], max(until - time.monotonic(), 0))[0]
+            if not ready:
+                return
+            for fd in ready:
+                data = os.read(fd, 65536)
+                if data:
+                    job.on_data(job.fds[fd], data)
+                else:
+                    self._close_stream(job, fd)
+
+    def _wait(self, job):
+        if job.status is not None:
+            return job.status
+        until = time.monotonic() + EXIT_GRACE
+        while time.monotonic() < until:
+            try:
+                pid, status = os.waitpid(job.pid, os.WNOHANG)
+            except ChildProcessError:
+                return None
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(0.001)
+        return None
+
+    def _reap(self):
+        """Collect every child that has ended; keep the status of those still being watched."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.running:
+                self.running[pid].status = os.waitstatus_to_exitcode(status)
+
+    def _answer(self, job, results):
+        message = json.dumps({"id": job.id, "results": results}).encode()
+        self.control.sendall(HEADER.pack(len(message)) + message)
+
+    def close(self):
+        for job in self.running.values():
+            _kill_group(job.pid)
+            shutil.rmtree(job.directory, ignore_errors=True)
+        self.selector.close()
+
+
+def _kill_group(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def main(control_fd, jobs, spawn):
+    global worker
+    worker = _load_worker()  # before the first fork: every child starts past these imports
+    control = socket.socket(fileno=control_fd)
+    control.set_inheritable(False)  # spawned children must not hold the build's socket
+    supervisor = Supervisor(control, jobs, spawn)
+    try:
+        supervisor.serve()
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the build is gone
+    finally:
+        supervisor.close()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:] == ["spawn"])
