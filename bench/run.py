@@ -58,9 +58,12 @@ def settings(work, plugin):
 
 
 def timed(command, cwd, env=None):
+    # Python's default bytecode cache, as on an author's machine: with PYTHONDONTWRITEBYTECODE
+    # (set on some CI machines) every run would compile the plugins' modules again.
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
-                            env={**os.environ, **(env or {})}, timeout=1800)
+                            env={**environment, **(env or {})}, timeout=1800)
     elapsed = time.perf_counter() - started
     if result.returncode not in (0,):
         sys.exit(f"command failed ({result.returncode}): {' '.join(map(str, command))}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
@@ -83,41 +86,44 @@ def measure(posts, repeat):
         # build just before makes the file system's timings swing by a second or more.
         build = lambda s: [PYTHON, "-m", "pelican", str(content), "-s", str(s), "-o", str(work / f"out{next(outputs)}")]
 
-        def best(command, before=None, env=None, cwd=ROOT):
-            times = []
-            for _ in range(repeat):
-                if before:
-                    before()
-                elapsed, out = timed(command() if callable(command) else command, cwd, env)
-                times.append(elapsed)
-            return min(times), out
-
         clear = lambda: shutil.rmtree(work / "cache", ignore_errors=True)
-        figures = {}
-        figures["plain build"], _ = best(lambda: build(plain))
-        figures["build, cold cache"], out = best(lambda: build(with_plugin), before=clear)
-        cold_ran = ran(out)
-        figures["build, warm cache"], out = best(lambda: build(with_plugin))
-        warm_ran = ran(out)
         target = content / "posts" / "post-0000.md"
         original = target.read_text()
         edits = iter(range(10**6))
         edit = lambda: target.write_text(original.replace("range(0 % 50 + 10)", f"range({next(edits) + 11})"))
-        figures["build after editing one post"], out = best(lambda: build(with_plugin), before=edit)
-        edit_ran = ran(out)
         conftest = work / "conftest.py"
-        conftest.write_text(f"import sys\nsys.path.insert(0, {str(ROOT / 'plugins')!r})\n"
-                            "pytest_plugins = ['snippets.pytest_plugin']\n")
         (work / "pelicanconf.py").write_text(f"PATH = 'content'\nSNIPPETS = {{'cache_dir': {str(work / 'cache')!r}}}\n")
         (work / "pytest.ini").write_text("[pytest]\n")
+        use_our_pytest_plugin = lambda: conftest.write_text(
+            f"import sys\nsys.path.insert(0, {str(ROOT / 'plugins')!r})\npytest_plugins = ['snippets.pytest_plugin']\n")
         ours = [PYTHON, "-m", "snippets", "--refresh"]
-        figures["ours: python -m snippets, cold"], _ = best(
-            ours, before=clear, env={"PYTHONPATH": str(ROOT / "plugins")}, cwd=work)
         ours_pytest = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "content", "--snippets-refresh"]
-        figures["ours: pytest content/, cold"], _ = best(ours_pytest, before=clear, env={"PYTHONPATH": ""}, cwd=work)
-        (work / "conftest.py").unlink()
         peer = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--markdown-docs", "content"]
-        figures["peer: pytest-markdown-docs"], _ = best(peer, env={"PYTHONPATH": ""}, cwd=work)
+        # (name, command, what to do first, environment, working directory)
+        steps = [
+            ("plain build", lambda: build(plain), None, None, ROOT),
+            ("build, cold cache", lambda: build(with_plugin), clear, None, ROOT),
+            ("build, warm cache", lambda: build(with_plugin), None, None, ROOT),
+            ("build after editing one post", lambda: build(with_plugin), edit, None, ROOT),
+            ("ours: python -m snippets, cold", lambda: ours, clear, {"PYTHONPATH": str(ROOT / "plugins")}, work),
+            ("ours: pytest content/, cold", lambda: ours_pytest, lambda: (clear(), use_our_pytest_plugin()),
+             {"PYTHONPATH": ""}, work),
+            ("peer: pytest-markdown-docs", lambda: peer, lambda: conftest.unlink(missing_ok=True),
+             {"PYTHONPATH": ""}, work),
+        ]
+        # Rounds of every step, rather than each step repeated: this VM's speed drifts over
+        # minutes, and interleaving makes the drift hit the plain build and ours alike.
+        times, outputs_of = {name: [] for name, *_ in steps}, {}
+        for _ in range(repeat):
+            for name, command, before, env, cwd in steps:
+                if before:
+                    before()
+                elapsed, outputs_of[name] = timed(command(), cwd, env)
+                times[name].append(elapsed)
+        figures = {name: min(values) for name, values in times.items()}
+        cold_ran = ran(outputs_of["build, cold cache"])
+        warm_ran = ran(outputs_of["build, warm cache"])
+        edit_ran = ran(outputs_of["build after editing one post"])
         return figures, (cold_ran, warm_ran, edit_ran)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -146,7 +152,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--scaling", type=int, default=1000, help="a second, larger corpus (0 to skip)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best is kept")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of runs; each figure keeps its best")
     args = parser.parse_args()
     try:
         import pytest_markdown_docs  # noqa: F401

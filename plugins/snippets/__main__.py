@@ -43,9 +43,10 @@ def main(argv=None):
     files = list(markdown_files(paths))
     if args.update:
         return update(files, config)
-    documents = [read_document(path.read_text(encoding="utf-8-sig"), display_path(path), config.languages)
-                 for path in files]
-    verification = verify_documents([d for d in documents if d.blocks or d.problems], config)
+    # Read lazily: each post's blocks start while the next posts are read.
+    documents = (read_document(path.read_text(encoding="utf-8-sig"), display_path(path), config.languages)
+                 for path in files)
+    verification = verify_documents((d for d in documents if d.blocks or d.problems), config)
     print_report(verification, write=print)
     return 1 if verification.failed else 0
 
