@@ -99,11 +99,15 @@ class ResultCache:
             return
         fields = [{"status": r.status, "message": r.message, "details": r.details, "line": r.line,
                    "stdout": r.stdout, "stderr": r.stderr, "duration": r.duration} for r in results]
-        self.directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".entry-", suffix=".tmp")
+        try:
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".entry-", suffix=".tmp")
+        except FileNotFoundError:  # the first entry, or the directory was removed meanwhile
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".entry-", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump({"format": FORMAT, "key": key, "results": fields}, file)
+                # dumps, not dump: json.dump always takes the pure-Python encoder.
+                file.write(json.dumps({"format": FORMAT, "key": key, "results": fields}))
             os.replace(temporary, self.directory / f"{key}.json")
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 
 from markdown import Markdown
+from markdown.extensions.meta import MetaExtension
 from markdown.preprocessors import Preprocessor
 
 from .document import Block, Document, Expected, kind_of
@@ -177,4 +178,6 @@ def read_document(text, source, languages=("python", "py", "python3")):
 
 @functools.lru_cache(maxsize=1)
 def _markdown():
-    return Markdown(extensions=["markdown.extensions.meta"])
+    # An instance, not the extension's name: a name is first looked up among every installed
+    # package's entry points, which takes longer than reading a hundred posts.
+    return Markdown(extensions=[MetaExtension()])

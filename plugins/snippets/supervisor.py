@@ -113,26 +113,27 @@ class Job:
         self.pid = None
         self.status = None        # exit status, once reaped (negative: killed by that signal)
         self.fds = {}             # fd -> "out" | "err" | "report"
-        self.directory = None
+        self.directory = None     # the child's working directory, also its HOME and TMPDIR
+        self.plan_file = None     # a spawned child's plan
 
     def start(self, scratch, spawn):
-        self.directory = os.path.join(scratch, f"snippet-{os.urandom(6).hex()}")
-        work, tmp = os.path.join(self.directory, "work"), os.path.join(self.directory, "tmp")
-        os.mkdir(self.directory)
-        os.mkdir(work)
-        os.mkdir(tmp)
+        # One directory: on some file systems creating and removing directories is a
+        # good part of a short post's cost.
+        directory = self.directory = os.path.join(scratch, f"snippet-{os.urandom(6).hex()}")
+        os.mkdir(directory)
         for path in self.request["inputs"]:
-            shutil.copy(path, os.path.join(work, os.path.basename(path)))
+            shutil.copy(path, os.path.join(directory, os.path.basename(path)))
         plan = {"boundary": self.boundary.decode(), "memory_limit": self.request["memory_limit"],
                 "blocks": self.blocks}
-        environment = {**os.environ, "HOME": work, "TMPDIR": tmp}
+        environment = {**os.environ, "HOME": directory, "TMPDIR": directory}
         pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, report
         (out_read, out_write), (err_read, err_write), (report_read, report_write) = pipes
         try:
             if spawn:
-                self.pid = _spawn(plan, self.directory, work, environment, out_write, err_write, report_write)
+                self.plan_file = f"{directory}.plan.json"
+                self.pid = _spawn(plan, self.plan_file, directory, environment, out_write, err_write, report_write)
             else:
-                self.pid = _fork(plan, work, environment, out_write, err_write, report_write)
+                self.pid = _fork(plan, directory, environment, out_write, err_write, report_write)
         except OSError:
             for fd in (out_read, err_read, report_read):
                 os.close(fd)
@@ -241,9 +242,8 @@ def _fork(plan, work, environment, stdout_fd, stderr_fd, report_fd):
     return pid
 
 
-def _spawn(plan, directory, work, environment, stdout_fd, stderr_fd, report_fd):
+def _spawn(plan, plan_path, work, environment, stdout_fd, stderr_fd, report_fd):
     """A freshly started interpreter running the worker, set up like a forked child."""
-    plan_path = os.path.join(directory, "plan.json")
     with open(plan_path, "w", encoding="utf-8") as file:
         json.dump({**plan, "cwd": work}, file)
     return os.posix_spawn(
@@ -319,7 +319,7 @@ class Supervisor:
                 self._answer(job, [{"status": "failed", "message": f"could not start: {error}"}
                                    for _ in job.blocks])
                 if job.directory:
-                    _remove(job.directory)
+                    _remove(job)
                 continue
             self.running[job.pid] = job
             for fd, stream in job.fds.items():
@@ -343,7 +343,7 @@ class Supervisor:
             self._close_stream(job, fd)
         del self.running[job.pid]
         self._answer(job, job.results())
-        _remove(job.directory)
+        _remove(job)
 
     def _drain(self, job, until):
         """Read what the pipes still hold; the group is dead, so EOF comes quickly.
@@ -395,17 +395,21 @@ class Supervisor:
     def close(self):
         for job in self.running.values():
             _kill_group(job.pid)
-            _remove(job.directory)
+            _remove(job)
         self.selector.close()
 
 
-def _remove(directory):
-    """Remove a job's directory; most are left empty, and three rmdir calls beat a tree walk."""
+def _remove(job):
+    """Remove a job's directory (most are left empty: rmdir beats a tree walk) and plan file."""
     try:
-        for path in (os.path.join(directory, "work"), os.path.join(directory, "tmp"), directory):
-            os.rmdir(path)
+        os.rmdir(job.directory)
     except OSError:
-        shutil.rmtree(directory, ignore_errors=True)
+        shutil.rmtree(job.directory, ignore_errors=True)
+    if job.plan_file:
+        try:
+            os.unlink(job.plan_file)
+        except FileNotFoundError:
+            pass
 
 
 def _kill_group(pid):

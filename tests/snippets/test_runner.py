@@ -135,10 +135,13 @@ def test_input_fails_at_once_instead_of_hanging(run):
 
 
 def test_files_land_in_a_temporary_directory_that_is_removed(run):
-    code = "import os\nopen('written.txt', 'w').write('x')\nprint(os.getcwd())"
+    code = ("import os, tempfile\nopen('written.txt', 'w').write('x')\n"
+            "print(os.getcwd(), os.environ['HOME'], tempfile.gettempdir())")
     result = run(fence(code))[1]
-    workdir = Path(result.stdout.strip())
-    assert workdir.name == "work" and workdir.parent.name.startswith("snippet-")
+    cwd, home, tmp = result.stdout.split()
+    assert cwd == home == tmp  # home and temporary files land in the same, removed directory
+    workdir = Path(cwd)
+    assert workdir.name.startswith("snippet-") and workdir.parent.name.startswith("snippet-service-")
     assert not workdir.exists()
     assert not (ROOT / "written.txt").exists()
     assert not Path("written.txt").exists()
