@@ -34,7 +34,8 @@ def main(plan_path, report_fd):
 
 def run_plan(plan, report_fd):
     """Run the blocks in one namespace, report on them, and end the process."""
-    report = os.fdopen(report_fd, "w", buffering=1, encoding="utf-8")
+    # Buffered: a block's end goes out with the next block's start, in one write.
+    report = os.fdopen(report_fd, "w", encoding="utf-8")
     if plan["memory_limit"]:
         resource.setrlimit(resource.RLIMIT_AS, (plan["memory_limit"], plan["memory_limit"]))
     sys.path.insert(0, os.getcwd())  # as with `python -c`: a module a block writes can be imported
@@ -43,6 +44,7 @@ def run_plan(plan, report_fd):
     boundary = plan["boundary"].encode()
     for block in plan["blocks"]:
         _send(report, {"event": "start", "number": block["number"]})
+        report.flush()  # the supervisor must know which block runs before it runs
         outcome = run_block(block, namespace)
         _flush_everything()
         os.write(1, boundary)
