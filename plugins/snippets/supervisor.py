@@ -20,6 +20,7 @@ hooks (threading, random, logging): those run in every child and would
 double the cost of a fork.
 """
 
+import collections
 import importlib.util
 import json
 import os
@@ -265,7 +266,7 @@ class Supervisor:
         self.selector = selectors.DefaultSelector()
         self.selector.register(control, selectors.EVENT_READ)
         self.inbox = b""
-        self.queue = []            # requests not started yet
+        self.queue = collections.deque()  # requests not started yet
         self.running = {}          # pid -> Job
         self.open = True           # the build may still send requests
 
@@ -312,7 +313,7 @@ class Supervisor:
 
     def _start_queued(self):
         while self.queue and len(self.running) < self.jobs:
-            job = Job(self.queue.pop(0))
+            job = Job(self.queue.popleft())
             try:
                 job.start(self.scratch, self.spawn)
             except OSError as error:
@@ -331,7 +332,11 @@ class Supervisor:
         del job.fds[fd]
 
     def _stop(self, job):
-        """Kill the child's process group, collect what is left, answer, clean up."""
+        """Kill the child's process group, collect what is left, answer, clean up.
+
+        Only for a child that did not finish its plan (a crash, a timeout) does
+        this wait, up to DRAIN_GRACE for its output and EXIT_GRACE for its status.
+        """
         _kill_group(job.pid)
         report = [fd for fd, stream in job.fds.items() if stream == "report"]
         for fd in report:
