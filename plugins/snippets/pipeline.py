@@ -45,7 +45,7 @@ class Verifier:
     `config.jobs` at a time.
     """
 
-    def __init__(self, config, check_output=True, spawn=False):
+    def __init__(self, config, check_output=True):
         self.config = config
         self.check_output = check_output
         self.cache = ResultCache(config.cache_dir) if config.cache_dir else None
@@ -54,7 +54,7 @@ class Verifier:
         self.submitted = set()           # sources already planned
         self.pending = []                # (job, cache key, results or a Future of the service's answer)
         self.service = ServiceOnDemand(lambda directory: snippet_environment(config, directory, directory),
-                                       config.jobs, spawn)
+                                       config.jobs)
 
     def submit(self, document):
         """Plan a document and start its jobs; a document already submitted is ignored."""
