@@ -4,6 +4,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, fence
 
 
@@ -299,3 +300,25 @@ def test_a_service_that_dies_fails_its_jobs_with_a_clear_message_and_takes_its_c
             time.sleep(0.02)
     finally:
         service.close()
+
+
+def _most_at_once(intervals):
+    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    running = most = 0
+    for _, change in events:
+        running += change
+        most = max(most, running)
+    return most
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_posts_run_in_parallel_at_most_jobs_at_a_time(jobs):
+    """Five posts, each in its own process; never more than `jobs` of them at once, and all of them when allowed."""
+    from conftest import read_document, Config
+    from snippets.pipeline import verify_documents
+    code = "import os, time\nstarted = time.time()\ntime.sleep(0.4)\nprint(os.getpid(), started, time.time())"
+    documents = [read_document(fence(code), f"content/posts/p{n}.md") for n in range(5)]
+    verification = verify_documents(documents, Config(jobs=jobs, cache_dir=None, timeout=20))
+    runs = [result.stdout.split() for result in verification.all_results()]
+    assert len({pid for pid, _, _ in runs}) == 5  # a process per post
+    assert _most_at_once([(float(start), float(end)) for _, start, end in runs]) == jobs
