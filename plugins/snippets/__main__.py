@@ -8,11 +8,10 @@ Exits 1 if any block fails.
 
 import argparse
 import dataclasses
-import runpy
 import sys
 from pathlib import Path
 
-from .config import ConfigError, load_config
+from .config import ConfigError, read_settings_file
 from .pipeline import verify_documents
 from .reader import display_path, read_document
 from .report import print_report
@@ -31,15 +30,13 @@ def main(argv=None):
     parser.add_argument("--refresh", action="store_true", help="ignore cached results; run every block again")
     parser.add_argument("--update", action="store_true", help="rewrite output fences from the real output")
     args = parser.parse_args(argv)
-    settings_path = Path(args.settings)
     try:
-        settings = runpy.run_path(str(settings_path))
-        config = load_config(settings)
+        content, config = read_settings_file(args.settings)
     except (OSError, ConfigError) as error:
         parser.exit(2, f"{args.settings}: {error}\n")
     if args.refresh:
         config = dataclasses.replace(config, refresh=True)
-    paths = args.paths or [settings_path.parent / settings.get("PATH", "content")]
+    paths = args.paths or [content]
     files = list(markdown_files(paths))
     if args.update:
         return update(files, config)

@@ -7,13 +7,11 @@ first of its items runs.
 """
 
 import dataclasses
-import logging
 from pathlib import Path
 
 import pytest
-from pelican.settings import read_settings
 
-from .config import load_config
+from .config import read_settings_file
 from .pipeline import verify_documents
 from .reader import display_path, read_document
 from .results import FAILED, NOT_RUN, SKIPPED
@@ -31,15 +29,8 @@ def pytest_configure(config):
     settings_file = Path(config.rootpath, config.getoption("snippets_settings"))
     config.snippets_content = None
     if settings_file.is_file():
-        quiet = logging.getLogger("pelican.settings")
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)  # development settings warn about feeds; not our concern here
-        try:
-            settings = read_settings(str(settings_file))
-        finally:
-            quiet.setLevel(level)
-        config.snippets_content = Path(settings["PATH"]).resolve()
-        config.snippets_config = load_config(settings)
+        content, config.snippets_config = read_settings_file(settings_file)
+        config.snippets_content = content.resolve()
 
 
 def pytest_collect_file(file_path, parent):

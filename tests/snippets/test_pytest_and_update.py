@@ -98,3 +98,22 @@ def test_command_line_update(project):
     assert result.returncode == 0, result.stdout
     assert "content/posts/p.md:12: updated the expected output" in result.stdout
     assert "```output\nfine\n```" in post.read_text()
+
+
+def test_settings_importing_their_neighbour_are_read_from_any_folder(project, tmp_path_factory):
+    """publishconf.py imports pelicanconf; PATH is relative to the settings file, as in Pelican."""
+    (project / "publishconf.py").write_text("from pelicanconf import *\nSNIPPETS = {**SNIPPETS, 'timeout': 5}\n")
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    result = subprocess.run([sys.executable, "-m", "snippets", "--settings", str(project / "publishconf.py")],
+                            cwd=elsewhere, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+    assert result.returncode == 1, result.stderr
+    assert f"{project}/content/posts/p.md:17: error: python block 2 raised NameError" in result.stdout
+
+
+def test_pytest_collection_does_not_import_pelican(project):
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "pytest", "-s", "-p", "no:cacheprovider", "content"],
+                            cwd=project, capture_output=True, text=True, timeout=120)
+    assert "1 failed, 1 passed" in result.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
+    assert "snippets.config" in imported and not any(name.startswith("pelican") for name in imported)
