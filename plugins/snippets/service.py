@@ -6,7 +6,6 @@ request on a socket and its answer resolves a Future, so the build only
 pays for a message each way; a single thread reads the answers.
 """
 
-import json
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import threading
 from concurrent.futures import Future
 from pathlib import Path
 
-from .supervisor import HEADER
+from .supervisor import frame, unframe
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
 
@@ -50,9 +49,8 @@ class SnippetService:
                 return future
             self.next_id += 1
             self.futures[self.next_id] = future
-            message = json.dumps({**request, "id": self.next_id}).encode()
             try:
-                self.socket.sendall(HEADER.pack(len(message)) + message)
+                self.socket.sendall(frame({**request, "id": self.next_id}))
             except OSError as error:
                 del self.futures[self.next_id]
                 future.set_exception(ServiceStopped(f"the snippet service is gone ({error})"))
@@ -65,13 +63,8 @@ class SnippetService:
                 data = self.socket.recv(1 << 20)
                 if not data:
                     break
-                buffer += data
-                while len(buffer) >= HEADER.size:
-                    (length,) = HEADER.unpack_from(buffer)
-                    if len(buffer) < HEADER.size + length:
-                        break
-                    answer = json.loads(buffer[HEADER.size:HEADER.size + length])
-                    buffer = buffer[HEADER.size + length:]
+                answers, buffer = unframe(buffer + data)
+                for answer in answers:
                     with self.lock:
                         future = self.futures.pop(answer["id"])
                     future.set_result(answer["results"])

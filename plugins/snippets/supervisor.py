@@ -39,6 +39,24 @@ EXIT_GRACE = 5.0       # seconds to wait for a killed child's exit status
 HEADER = struct.Struct(">I")  # every message on the socket: its length, then JSON
 
 
+def frame(message):
+    """A message as it goes on the socket (both ways): its length, then its JSON."""
+    data = json.dumps(message).encode()
+    return HEADER.pack(len(data)) + data
+
+
+def unframe(buffer):
+    """The whole messages at the start of buffer, and the bytes of the next, incomplete one."""
+    messages = []
+    while len(buffer) >= HEADER.size:
+        (length,) = HEADER.unpack_from(buffer)
+        if len(buffer) < HEADER.size + length:
+            break
+        messages.append(json.loads(buffer[HEADER.size:HEADER.size + length]))
+        buffer = buffer[HEADER.size + length:]
+    return messages, buffer
+
+
 def _load_worker():
     """worker.py under a private name, so a post's own `worker` module is not shadowed."""
     spec = importlib.util.spec_from_file_location("_snippet_worker", os.path.join(os.path.dirname(__file__), "worker.py"))
@@ -47,7 +65,7 @@ def _load_worker():
     return module
 
 
-worker = None  # the worker module, loaded by main(): the build imports this module only for HEADER
+worker = None  # the worker module, loaded by main(): the build imports this module only for framing
 
 
 class OutputSplitter:
@@ -302,14 +320,8 @@ class Supervisor:
         if not data:
             self.open = False
             return
-        self.inbox += data
-        while len(self.inbox) >= HEADER.size:
-            (length,) = HEADER.unpack_from(self.inbox)
-            if len(self.inbox) < HEADER.size + length:
-                break
-            request = json.loads(self.inbox[HEADER.size:HEADER.size + length])
-            self.inbox = self.inbox[HEADER.size + length:]
-            self.queue.append(request)
+        requests, self.inbox = unframe(self.inbox + data)
+        self.queue.extend(requests)
 
     def _start_queued(self):
         while self.queue and len(self.running) < self.jobs:
@@ -394,8 +406,7 @@ class Supervisor:
                 self.running[pid].status = os.waitstatus_to_exitcode(status)
 
     def _answer(self, job, results):
-        message = json.dumps({"id": job.id, "results": results}).encode()
-        self.control.sendall(HEADER.pack(len(message)) + message)
+        self.control.sendall(frame({"id": job.id, "results": results}))
 
     def close(self):
         for job in self.running.values():
