@@ -246,6 +246,8 @@ def test_feed_is_valid_and_complete(built_site, site_url, parsed_feeds, path, po
         assert last_heading(post) in plain(body), f"{path}: {post['slug']} is not full content"
         assert "<pre" in body
         assert len(plain(body)) > 3 * len(post["summary"])
+        # Code keeps its language label; the copy button, which needs the site's script, is gone.
+        assert 'class="code-bar"' in body and "<button" not in body
 
 
 @pytest.mark.parametrize("path", ["feeds/all.atom.xml", "feeds/all.rss.xml"])

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from .site import SiteMap
+from .site import SiteMap, text_of
 
 
 class _Head(HTMLParser):
@@ -113,7 +113,11 @@ def test_articles_carry_json_ld_blogposting(built_site, publish_map):
         assert data["url"] == data["mainEntityOfPage"] == "https://devnotes.example.org" + article.url
         assert re.match(r"\d{4}-\d\d-\d\dT", data["datePublished"])
         assert data["author"]["name"] and data["publisher"]["name"]
+        # The words of the post: code counts, the code blocks' labels and buttons do not.
+        without_bars = re.sub(r'<div class="code-bar".*?</div>', "", article.html, flags=re.S)
+        words = re.findall(r"\w+", text_of(without_bars, "post-body"))
         assert data["wordCount"] > 100
+        assert abs(data["wordCount"] - len(words)) <= 2, (article.url, data["wordCount"], len(words))
 
 
 TYPOGRIFY = re.compile(r'<span|class="(caps|dquo|quo|amp|widont)"|&lt;span')

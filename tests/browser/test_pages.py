@@ -48,9 +48,13 @@ def test_reading_needs_no_javascript(open_tab, site_map):
     assert page.locator(".highlight pre").first.is_visible()
     if article.has_toc:
         assert page.locator("nav.toc").is_visible()
-    # Controls that need JavaScript are not shown without it.
+    # Controls that need JavaScript are not shown without it; code labels are.
     assert not page.locator(".theme-toggle").is_visible()
-    assert page.locator(".copy-button").count() == 0
+    assert page.locator(".copy-button").count() > 0
+    assert not any(button.is_visible() for button in page.locator(".copy-button").all())
+    labels = page.locator(".highlight .code-bar > span:first-child")
+    assert labels.count() == page.locator(".highlight").count()
+    assert labels.first.is_visible() and labels.first.inner_text().strip()
     assert not tab.foreign_requests()
 
 

@@ -18,37 +18,16 @@ sync();
 dark.addEventListener("change", sync);
 sync();
 }
-var live = document.createElement("p");
-live.className = "visually-hidden";
-live.setAttribute("aria-live", "polite");
-(document.getElementById("main") || document.body).appendChild(live);
+var live = document.querySelector("[data-announcer]");
 function say(text) {
 live.textContent = "";
 setTimeout(function () { live.textContent = text; }, 50);
 }
-document.querySelectorAll(".highlight").forEach(function (box) {
-var pre = box.querySelector("pre");
-var code = pre && pre.querySelector("code");
+document.addEventListener("click", function (event) {
+var button = event.target.closest && event.target.closest(".copy-button");
+var code = button && button.closest(".highlight").querySelector("pre code");
 if (!code) return;
-var match = /(?:^|\s)language-(\S+)/.exec(code.className);
-var lang = match ? match[1] : "code";
-var bar = document.createElement("div");
-bar.className = "code-bar";
-var label = document.createElement("span");
-label.textContent = lang === "output" ? "Expected output" : lang;
-bar.appendChild(label);
-pre.dataset.label = lang === "output" ? label.textContent : lang + " code";
-if (lang !== "output" && navigator.clipboard) {
-var button = document.createElement("button");
-button.type = "button";
-button.className = "copy-button";
-var shown = document.createElement("span");
-shown.textContent = "Copy";
-var more = document.createElement("span");
-more.className = "visually-hidden";
-more.textContent = " " + lang + " code";
-button.append(shown, more);
-button.addEventListener("click", function () {
+var shown = button.firstElementChild;
 var text = code.textContent.replace(/\n$/, "");
 navigator.clipboard.writeText(text).then(function () {
 shown.textContent = "Copied";
@@ -60,24 +39,41 @@ say("Could not copy the code");
 setTimeout(function () { shown.textContent = "Copy"; }, 2000);
 });
 });
-bar.appendChild(button);
-}
-box.insertBefore(bar, box.firstChild);
+var pres = Array.prototype.slice.call(
+document.querySelectorAll(".highlight pre, .snippet-output pre, .snippet-error pre"));
+var columns = pres.map(function (pre) {
+return pre.textContent.split("\n").reduce(function (most, line) {
+return Math.max(most, line.replace(/\t/g, "    ").length);
+}, 0);
 });
-function mark(pre) {
-var scrolls = pre.scrollWidth > pre.clientWidth;
-["tabindex", "role", "aria-label"].forEach(function (name, i) {
-if (scrolls) pre.setAttribute(name, ["0", "region", pre.dataset.label || "Output"][i]);
+var ruler = document.createElement("canvas").getContext("2d");
+function label(pre) {
+var code = pre.querySelector("code");
+var match = code && /(?:^|\s)language-(\S+)/.exec(code.className);
+if (!match) return "Output";
+return match[1] === "output" ? "Expected output" : match[1] + " code";
+}
+function markAll() {
+if (!pres.length) return;
+var style = getComputedStyle(pres[0]);
+ruler.font = style.font;
+var column = ruler.measureText("0").width;
+var padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+var scrolls = pres.map(function (pre, i) {
+return columns[i] * column > pre.parentNode.clientWidth - padding;
+});
+pres.forEach(function (pre, i) {  // all reads above, all writes here: one layout
+["tabindex", "role", "aria-label"].forEach(function (name, j) {
+if (scrolls[i]) pre.setAttribute(name, ["0", "region", label(pre)][j]);
 else pre.removeAttribute(name);
 });
-}
-var pres = document.querySelectorAll(".highlight pre, .snippet-output pre, .snippet-error pre");
-if (window.ResizeObserver) {
-var watcher = new ResizeObserver(function (entries) {
-entries.forEach(function (entry) { mark(entry.target); });
 });
-pres.forEach(function (pre) { watcher.observe(pre); });
-} else {
-pres.forEach(mark);
 }
+var pending = false;
+window.addEventListener("resize", function () {
+if (pending) return;
+pending = true;
+requestAnimationFrame(function () { pending = false; markAll(); });
+});
+markAll();
 })();
