@@ -84,8 +84,8 @@ def run_block(block, namespace):
 
 
 def run_shell(block):
-    import subprocess
     """A shell block: bash in the post's directory, stopping at the first failing command."""
+    import subprocess  # here, not at the top: a forked child should not pay for it
     _flush_everything()
     started = time.perf_counter()
     status = subprocess.call(["bash", "-e", "-o", "pipefail", "-c", block["code"]],
