@@ -75,8 +75,10 @@ class _CodeFormatter(HtmlFormatter):
         super().__init__(**options)
         self.lang_str = lang_str
 
-    def _get_css_classes(self, ttype):
-        return "" if ttype in self.PLAIN else super()._get_css_classes(ttype)
+    def format(self, tokensource, outfile):
+        # A plain token becomes the root type, which has no class: no <span> for it.
+        plain = ((Token if ttype in self.PLAIN else ttype, value) for ttype, value in tokensource)
+        return super().format(plain, outfile)
 
     def wrap(self, source):
         lang = self.lang_str.removeprefix("language-") or "text"
