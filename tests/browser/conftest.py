@@ -13,7 +13,6 @@ Under CI (CI=true) a missing tool fails the test; elsewhere it skips with the re
 
 import contextlib
 import functools
-import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from required import require
+
 from .site import SiteMap
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,17 +33,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-def require(condition, reason):
-    """Skip when a tool is missing, but fail under CI, where everything must run."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: required)")
-    pytest.skip(reason)
 
 
 class SiteHandler(SimpleHTTPRequestHandler):

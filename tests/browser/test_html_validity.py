@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, require
+from required import require
+
+from .conftest import ROOT
 
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 

@@ -22,7 +22,9 @@ import subprocess
 
 import pytest
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, require
+from required import require
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
 
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import free_port, git, require, require_tool, run, snapshot
+from required import require
+
+from .helpers import free_port, git, require_tool, run, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_POSTS = Path(__file__).resolve().parent / "fixtures" / "posts"
@@ -127,7 +129,8 @@ class SshServer:
 
 @pytest.fixture
 def sshd(tmp_path):
-    require(SSHD.is_file() and os.access(SSHD, os.X_OK), f"the OpenSSH server {SSHD} (Debian openssh-server)")
+    require(SSHD.is_file() and os.access(SSHD, os.X_OK),
+            f"the OpenSSH server {SSHD} is not available (./dev test installs openssh-server)")
     for tool in ("ssh", "ssh-keygen", "rsync"):
         require_tool(tool)
     if os.geteuid() == 0 and not Path("/run/sshd").is_dir():

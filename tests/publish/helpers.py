@@ -1,31 +1,16 @@
 """Helpers of the publishing tests: finding real tools, running commands, comparing trees."""
 
 import hashlib
-import os
 import shutil
 import socket
 import subprocess
 from pathlib import Path
 
-import pytest
-
-
-def in_ci():
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-
-
-def require(available, what):
-    """Fail under CI, skip elsewhere, when a real component is missing."""
-    if available:
-        return
-    message = f"{what} is not available (./dev test installs it)"
-    if in_ci():
-        pytest.fail(f"CI: {message}", pytrace=False)
-    pytest.skip(message)
+from required import require
 
 
 def require_tool(name):
-    require(shutil.which(name) is not None, f"`{name}`")
+    require(shutil.which(name) is not None, f"`{name}` is not available (./dev test installs it)")
 
 
 def run(command, cwd=None, check=True, **kwargs):
