@@ -15,9 +15,14 @@ Watching the children happens here, in one loop, rather than in the build:
 reading their pipes, splitting output per block at the boundary markers,
 enforcing each block's deadline, killing the process group and removing the
 directory. So it runs on a core of its own instead of taking turns with
-Pelican for the GIL. This process imports nothing that registers at-fork
-hooks (threading, random, logging): those run in every child and would
-double the cost of a fork.
+Pelican for the GIL.
+
+A fork costs in proportion to the memory and mappings of the process forked,
+and a child pays again for every page it writes. So this process stays
+small: it talks to the build over the raw socket and watches pipes with
+select.poll (no socket or selectors modules), loads shutil and doctest only
+when a job needs them, and imports nothing that registers at-fork hooks
+(threading, random, logging), which would run in every child.
 """
 
 import collections
@@ -25,10 +30,7 @@ import importlib.util
 import json
 import os
 import select
-import selectors
-import shutil
 import signal
-import socket
 import struct
 import sys
 import time
@@ -37,6 +39,9 @@ STARTUP_GRACE = 30.0   # seconds for a child to start and begin its first block
 DRAIN_GRACE = 1.0      # seconds to collect output still in the pipes after a child was killed
 EXIT_GRACE = 5.0       # seconds to wait for a killed child's exit status
 HEADER = struct.Struct(">I")  # every message on the socket: its length, then JSON
+# Small standard modules that snippets often use, imported once here rather than in
+# every child (heapq: collections.Counter.most_common). None registers at-fork hooks.
+PRELOADED = ("math", "heapq")
 
 
 def frame(message):
@@ -140,19 +145,22 @@ class Job:
         # good part of a short post's cost.
         directory = self.directory = os.path.join(scratch, f"snippet-{os.urandom(6).hex()}")
         os.mkdir(directory)
-        for path in self.request["inputs"]:
-            shutil.copy(path, os.path.join(directory, os.path.basename(path)))
+        if self.request["inputs"]:
+            import shutil  # only for posts that declare input files
+            for path in self.request["inputs"]:
+                shutil.copy(path, os.path.join(directory, os.path.basename(path)))
         plan = {"boundary": self.boundary.decode(), "memory_limit": self.request["memory_limit"],
                 "blocks": self.blocks}
-        environment = {**os.environ, "HOME": directory, "TMPDIR": directory}
+        # The child inherits its environment: set here, where the pages are written anyway.
+        os.environ["HOME"] = os.environ["TMPDIR"] = directory
         pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, report
         (out_read, out_write), (err_read, err_write), (report_read, report_write) = pipes
         try:
             if spawn:
                 self.plan_file = f"{directory}.plan.json"
-                self.pid = _spawn(plan, self.plan_file, directory, environment, out_write, err_write, report_write)
+                self.pid = _spawn(plan, self.plan_file, directory, out_write, err_write, report_write)
             else:
-                self.pid = _fork(plan, directory, environment, out_write, err_write, report_write)
+                self.pid = _fork(plan, directory, out_write, err_write, report_write)
         except OSError:
             for fd in (out_read, err_read, report_read):
                 os.close(fd)
@@ -230,39 +238,42 @@ class Job:
 
 
 REPORT_FD = 3  # where a child finds its report pipe
-PR_SET_PDEATHSIG = 1
 
 
-def _fork(plan, work, environment, stdout_fd, stderr_fd, report_fd):
-    """A child of this process, in a new session, holding only its own pipes.
+def _fork(plan, work, stdout_fd, stderr_fd, report_fd):
+    """A child of this process, in a process group of its own, holding only its own pipes.
+
+    A group, not a session: this process has no terminal to leave, and each
+    new session costs the kernel a scheduling group of its own.
 
     It is killed if this process dies: nobody else would enforce its deadline.
+    Each step here is chosen for the pages it writes: a forked child copies
+    every page it writes, and that copying is most of what a short job costs.
     """
     supervisor = os.getpid()
     pid = os.fork()
     if pid == 0:
         try:
-            worker.libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            worker.libc.prctl(worker.PR_SET_PDEATHSIG, signal.SIGKILL)
             if os.getppid() != supervisor:
                 os._exit(70)  # the supervisor died before the line above took effect
-            os.setsid()
+            os.setpgid(0, 0)  # a group of its own, to kill it with all it started
             devnull = os.open(os.devnull, os.O_RDONLY)
             os.dup2(devnull, 0)
             os.dup2(stdout_fd, 1)
             os.dup2(stderr_fd, 2)
             os.dup2(report_fd, REPORT_FD)
-            os.closerange(REPORT_FD + 1, os.sysconf("SC_OPEN_MAX"))  # the socket, other jobs' pipes
+            os.closerange(REPORT_FD + 1, os.sysconf("SC_OPEN_MAX"))  # the build's socket, other jobs' pipes
             os.chdir(work)
-            os.environ.clear()
-            os.environ.update(environment)
             worker.run_plan(plan, REPORT_FD)
         finally:
             os._exit(70)  # run_plan ends with os._exit(0); anything else is a failure to start
     return pid
 
 
-def _spawn(plan, plan_path, work, environment, stdout_fd, stderr_fd, report_fd):
+def _spawn(plan, plan_path, work, stdout_fd, stderr_fd, report_fd):
     """A freshly started interpreter running the worker, set up like a forked child."""
+    environment = dict(os.environ)  # HOME and TMPDIR already point at its directory
     with open(plan_path, "w", encoding="utf-8") as file:
         json.dump({**plan, "cwd": work}, file)
     return os.posix_spawn(
@@ -270,19 +281,20 @@ def _spawn(plan, plan_path, work, environment, stdout_fd, stderr_fd, report_fd):
         file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                       (os.POSIX_SPAWN_DUP2, stdout_fd, 1), (os.POSIX_SPAWN_DUP2, stderr_fd, 2),
                       (os.POSIX_SPAWN_DUP2, report_fd, REPORT_FD)],
-        setsid=True)
+        setpgroup=0)
 
 
 class Supervisor:
     """The loop: requests in, children started (at most `jobs` at once) and watched, results out."""
 
     def __init__(self, control, jobs, spawn):
-        self.control = control
+        self.control = control     # the file descriptor of the socket to the build
         self.jobs = jobs
         self.spawn = spawn
         self.scratch = os.environ["TMPDIR"]
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(control, selectors.EVENT_READ)
+        self.poll = select.poll()
+        self.poll.register(control, select.POLLIN)
+        self.streams = {}          # fd -> (job, "out" | "err" | "report")
         self.inbox = b""
         self.queue = collections.deque()  # requests not started yet
         self.running = {}          # pid -> Job
@@ -292,19 +304,17 @@ class Supervisor:
         while self.open or self.queue or self.running:
             self._start_queued()
             deadline = min((job.deadline for job in self.running.values()), default=None)
-            timeout = None if deadline is None else max(deadline - time.monotonic(), 0)
-            for key, _ in self.selector.select(timeout):
-                if key.fileobj is self.control:
+            timeout = None if deadline is None else max(int((deadline - time.monotonic()) * 1000) + 1, 0)  # ms
+            for fd, _ in self.poll.poll(timeout):
+                if fd == self.control:
                     self._receive()
                     if not self.open:
                         return  # the build is gone or done: stop everything
-                else:
-                    job, stream = key.data
-                    if key.fd not in job.fds:
-                        continue  # closed by an earlier event of this batch (the job ended)
-                    data = os.read(key.fd, 65536)
+                elif fd in self.streams:  # else closed by an earlier event of this batch (the job ended)
+                    job, stream = self.streams[fd]
+                    data = os.read(fd, 65536)
                     if not data:
-                        self._close_stream(job, key.fd)
+                        self._close_stream(job, fd)
                         if stream == "report":
                             self._stop(job)  # the worker finished or died
                     elif job.on_data(stream, data):
@@ -316,7 +326,7 @@ class Supervisor:
             self._reap()
 
     def _receive(self):
-        data = self.control.recv(1 << 20)
+        data = os.read(self.control, 1 << 20)
         if not data:
             self.open = False
             return
@@ -336,10 +346,12 @@ class Supervisor:
                 continue
             self.running[job.pid] = job
             for fd, stream in job.fds.items():
-                self.selector.register(fd, selectors.EVENT_READ, (job, stream))
+                self.poll.register(fd, select.POLLIN)
+                self.streams[fd] = (job, stream)
 
     def _close_stream(self, job, fd):
-        self.selector.unregister(fd)
+        self.poll.unregister(fd)
+        del self.streams[fd]
         os.close(fd)
         del job.fds[fd]
 
@@ -406,13 +418,14 @@ class Supervisor:
                 self.running[pid].status = os.waitstatus_to_exitcode(status)
 
     def _answer(self, job, results):
-        self.control.sendall(frame({"id": job.id, "results": results}))
+        data = frame({"id": job.id, "results": results})
+        while data:
+            data = data[os.write(self.control, data):]
 
     def close(self):
         for job in self.running.values():
             _kill_group(job.pid)
             _remove(job)
-        self.selector.close()
 
 
 def _remove(job):
@@ -420,6 +433,7 @@ def _remove(job):
     try:
         os.rmdir(job.directory)
     except OSError:
+        import shutil  # only for the few posts that leave files behind
         shutil.rmtree(job.directory, ignore_errors=True)
     if job.plan_file:
         try:
@@ -438,9 +452,11 @@ def _kill_group(pid):
 def main(control_fd, jobs, spawn):
     global worker
     worker = _load_worker()  # before the first fork: every child starts past these imports
-    control = socket.socket(fileno=control_fd)
-    control.set_inheritable(False)  # spawned children must not hold the build's socket
-    supervisor = Supervisor(control, jobs, spawn)
+    worker.prepare_interpreter()
+    for name in PRELOADED:
+        importlib.import_module(name)
+    os.set_inheritable(control_fd, False)  # spawned children must not hold the build's socket
+    supervisor = Supervisor(control_fd, jobs, spawn)
     try:
         supervisor.serve()
     except (BrokenPipeError, ConnectionResetError):

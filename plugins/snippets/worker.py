@@ -11,7 +11,6 @@ stdout and stderr, so the supervisor can tell which block printed what.
 
 import builtins
 import ctypes
-import doctest
 import json
 import linecache
 import os
@@ -22,6 +21,7 @@ import time
 import traceback
 
 libc = ctypes.CDLL(None)  # also used by the supervisor
+PR_SET_PDEATHSIG = 1
 
 
 def main(plan_path, report_fd):
@@ -29,31 +29,41 @@ def main(plan_path, report_fd):
     with open(plan_path, encoding="utf-8") as plan_file:
         plan = json.load(plan_file)
     os.chdir(plan["cwd"])
+    prepare_interpreter()
     run_plan(plan, report_fd)
+
+
+def prepare_interpreter():
+    """What every job's process has in common, done once before the first fork.
+
+    As with `python -c`: the working directory comes first on the import path
+    (so a module a block writes can be imported) and sys.argv is `[""]`. The C
+    functions the children call are looked up here, not in each child.
+    """
+    sys.path.insert(0, "")
+    sys.argv = [""]
+    libc.prctl(PR_SET_PDEATHSIG, 0)  # 0: the default, unchanged
+    libc.fflush(None)
 
 
 def run_plan(plan, report_fd):
     """Run the blocks in one namespace, report on them, and end the process."""
-    # Buffered: a block's end goes out with the next block's start, in one write.
-    report = os.fdopen(report_fd, "w", encoding="utf-8")
     if plan["memory_limit"]:
         resource.setrlimit(resource.RLIMIT_AS, (plan["memory_limit"], plan["memory_limit"]))
-    sys.path.insert(0, os.getcwd())  # as with `python -c`: a module a block writes can be imported
-    sys.argv = [""]
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     boundary = plan["boundary"].encode()
+    ended = ""  # a block's end goes out with the next block's start, in one write
     for block in plan["blocks"]:
-        _send(report, {"event": "start", "number": block["number"]})
-        report.flush()  # the supervisor must know which block runs before it runs
+        # The supervisor must know which block runs before it runs.
+        _send(report_fd, ended + _message({"event": "start", "number": block["number"]}))
         outcome = run_block(block, namespace)
         _flush_everything()
         os.write(1, boundary)
         os.write(2, boundary)
-        _send(report, {"event": "end", "number": block["number"], **outcome})
+        ended = _message({"event": "end", "number": block["number"], **outcome})
         if outcome["status"] != "passed":
             break  # later blocks would run on half-built state; the parent marks them not run
-    _send(report, {"event": "done"})
-    report.close()
+    _send(report_fd, ended + _message({"event": "done"}))
     _flush_everything()
     os._exit(0)  # do not wait for threads a block left running
 
@@ -97,30 +107,33 @@ def run_shell(block):
     return {"status": "passed", "duration": elapsed}
 
 
-class _FirstFailure(doctest.DocTestRunner):
+def _first_failure_runner(doctest, ellipsis):
     """A doctest runner that remembers the first failing example instead of printing it."""
 
-    def __init__(self, ellipsis):
-        flags = doctest.FAIL_FAST | (doctest.ELLIPSIS if ellipsis else 0)
-        super().__init__(verbose=False, optionflags=flags)
-        self.failure = None
+    class FirstFailure(doctest.DocTestRunner):
+        def report_failure(self, out, test, example, got):
+            self.failure = (example, "printed something else", self._failure_header(test, example)
+                            + self._checker.output_difference(example, got, self.optionflags))
 
-    def report_failure(self, out, test, example, got):
-        self.failure = (example, "printed something else", self._failure_header(test, example)
-                        + self._checker.output_difference(example, got, self.optionflags))
+        def report_unexpected_exception(self, out, test, example, exc_info):
+            summary = traceback.format_exception_only(*exc_info[:2])[-1].strip()
+            self.failure = (example, f"raised {summary}", self._failure_header(test, example)
+                            + "".join(traceback.format_exception(*exc_info)))
 
-    def report_unexpected_exception(self, out, test, example, exc_info):
-        summary = traceback.format_exception_only(*exc_info[:2])[-1].strip()
-        self.failure = (example, f"raised {summary}", self._failure_header(test, example)
-                        + "".join(traceback.format_exception(*exc_info)))
+    runner = FirstFailure(verbose=False, optionflags=doctest.FAIL_FAST | (doctest.ELLIPSIS if ellipsis else 0))
+    runner.failure = None
+    return runner
 
 
 def run_session(block, namespace):
     """A pycon block: each `>>>` example runs in the post's namespace; its output must match."""
+    # Imported here, not at the top: few posts have sessions, and doctest's imports
+    # would nearly double the memory of the service that every job is forked from.
+    import doctest
     first = block["first_line"]
     test = doctest.DocTestParser().get_doctest(
         block["code"], namespace, f"pycon block {block['number']}", block["filename"], first - 1)
-    runner = _FirstFailure(block.get("ellipsis", False))
+    runner = _first_failure_runner(doctest, block.get("ellipsis", False))
     started = time.perf_counter()
     runner.run(test, clear_globs=False, out=lambda text: None)
     elapsed = time.perf_counter() - started
@@ -203,8 +216,20 @@ def _flush_everything():
     libc.fflush(None)  # C-level stdio buffers of extensions and libraries
 
 
-def _send(report, message):
-    report.write(json.dumps(message) + "\n")
+def _message(message):
+    """One report line, as JSON. The usual ones (a few numbers and a status word) are
+    formatted here: json.dumps makes a forked child copy some sixty pages first."""
+    if all(type(value) in (int, float) or key in ("event", "status") for key, value in message.items()):
+        return "{" + ", ".join(f'"{key}": "{value}"' if type(value) is str else f'"{key}": {value!r}'
+                               for key, value in message.items()) + "}\n"
+    return json.dumps(message) + "\n"
+
+
+def _send(report_fd, text):
+    """Write report lines straight to the pipe: no file object to build in each child."""
+    data = text.encode()
+    while data:
+        data = data[os.write(report_fd, data):]
 
 
 if __name__ == "__main__":
