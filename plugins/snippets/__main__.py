@@ -13,9 +13,10 @@ from pathlib import Path
 
 from .config import ConfigError, read_settings_file
 from .pipeline import verify_documents
-from .reader import display_path, read_document
 from .report import print_report
-from .update import update_file
+
+# The reader (and Markdown with it) is imported only once the snippet service
+# is starting, so that the two start-ups overlap.
 
 
 def markdown_files(paths):
@@ -40,15 +41,24 @@ def main(argv=None):
     files = list(markdown_files(paths))
     if args.update:
         return update(files, config)
-    # Read lazily: each post's blocks start while the next posts are read.
-    documents = (read_document(path.read_text(encoding="utf-8-sig"), display_path(path), config.languages)
-                 for path in files)
-    verification = verify_documents((d for d in documents if d.blocks or d.problems), config)
+    verification = verify_documents(read_posts(files, config), config, start_service=True)
     print_report(verification, write=print)
     return 1 if verification.failed else 0
 
 
+def read_posts(files, config):
+    """The documents of the posts with blocks, read one at a time: each post's
+    blocks start running while the next posts are read."""
+    from .reader import display_path, read_document
+    for path in files:
+        document = read_document(path.read_text(encoding="utf-8-sig"), display_path(path), config.languages)
+        if document.blocks or document.problems:
+            yield document
+
+
 def update(files, config):
+    from .reader import display_path
+    from .update import update_file
     failed = False
     for path in files:
         lines, failures = update_file(path, config)

@@ -110,10 +110,17 @@ class Verifier:
         self.service.close()
 
 
-def verify_documents(documents, config, on_result=None, check_output=True):
-    """Verify documents all at once (the command line, pytest, `--update`)."""
+def verify_documents(documents, config, on_result=None, check_output=True, start_service=False):
+    """Verify documents all at once (the command line, pytest, `--update`).
+
+    With start_service, the snippet service starts before the first document
+    is read, rather than when the first job needs it: for a caller that
+    expects to run blocks and reads its documents lazily.
+    """
     verifier = Verifier(config, check_output)
     try:
+        if start_service:
+            verifier.service()
         for document in documents:
             verifier.submit(document)
     except BaseException:

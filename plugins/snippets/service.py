@@ -79,6 +79,8 @@ class SnippetService:
 
     def close(self):
         """Stop the service: any job still running is killed, its directory removed."""
+        if not self.next_id:
+            self.process.kill()  # it was never used: no need to let it finish starting
         try:
             self.socket.shutdown(socket.SHUT_RDWR)
         except OSError:
