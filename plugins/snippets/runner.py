@@ -7,6 +7,7 @@ deadline. Whatever happens, the process group is killed and the directory
 removed before the answer comes back.
 """
 
+import marshal
 import os
 import sys
 from pathlib import Path
@@ -35,19 +36,31 @@ def snippet_environment(config, home, tmp):
 
 def job_request(job, config):
     """What the service needs to run a job: its blocks, limits and input files, as plain data."""
-    return {
-        "memory_limit": config.memory_limit,
-        "output_limit": config.output_limit,
-        "inputs": list(job.inputs),
-        "blocks": [{
-            "number": block.number, "label": block.label, "filename": block.source, "kind": block.kind,
-            "first_line": block.first_code_line, "code": block.code,
-            "timeout": block.options.timeout or config.timeout,
-            "ellipsis": block.options.ellipsis,
-            "raises": ({"name": block.options.raises.name, "pattern": block.options.raises.pattern}
-                       if block.options.raises else None),
-        } for block in job.blocks],
-    }
+    blocks = [{
+        "number": block.number, "label": block.label, "filename": block.source, "kind": block.kind,
+        "first_line": block.first_code_line, "code": block.code,
+        "timeout": block.options.timeout or config.timeout,
+        "ellipsis": block.options.ellipsis,
+        "raises": ({"name": block.options.raises.name, "pattern": block.options.raises.pattern}
+                   if block.options.raises else None),
+    } for block in job.blocks]
+    for block in blocks:
+        block["bytecode"] = _bytecode(block)
+    return {"memory_limit": config.memory_limit, "output_limit": config.output_limit,
+            "inputs": list(job.inputs), "blocks": blocks}
+
+
+def _bytecode(block):
+    """A Python block compiled here, where the compiler is warm, as worker.compile_block
+    compiles it (a test holds the two alike). None for other blocks, and for code that
+    does not compile: the child compiles it again and reports the error."""
+    if block["kind"] != "python":
+        return None
+    source = "\n" * (block["first_line"] - 1) + block["code"]
+    try:
+        return marshal.dumps(compile(source, block["filename"], "exec", dont_inherit=True, optimize=0))
+    except Exception:  # SyntaxError and the like
+        return None
 
 
 def job_results(job, answer):

@@ -28,6 +28,7 @@ when a job needs them, and imports nothing that registers at-fork hooks
 import collections
 import importlib.util
 import json
+import marshal
 import os
 import select
 import signal
@@ -38,15 +39,19 @@ import time
 STARTUP_GRACE = 30.0   # seconds for a child to start and begin its first block
 DRAIN_GRACE = 1.0      # seconds to collect output still in the pipes after a child was killed
 EXIT_GRACE = 5.0       # seconds to wait for a killed child's exit status
-HEADER = struct.Struct(">I")  # every message on the socket: its length, then JSON
+HEADER = struct.Struct(">I")  # every message on the socket: its length, then its marshal data
 # Small standard modules that snippets often use, imported once here rather than in
 # every child (heapq: collections.Counter.most_common). None registers at-fork hooks.
 PRELOADED = ("math", "heapq")
 
 
 def frame(message):
-    """A message as it goes on the socket (both ways): its length, then its JSON."""
-    data = json.dumps(message).encode()
+    """A message as it goes on the socket (both ways): its length, then its marshal data.
+
+    marshal, not JSON: both ends are the same interpreter, it is several times
+    faster, and it carries the blocks' compiled code.
+    """
+    data = marshal.dumps(message)
     return HEADER.pack(len(data)) + data
 
 
@@ -57,7 +62,7 @@ def unframe(buffer):
         (length,) = HEADER.unpack_from(buffer)
         if len(buffer) < HEADER.size + length:
             break
-        messages.append(json.loads(buffer[HEADER.size:HEADER.size + length]))
+        messages.append(marshal.loads(buffer[HEADER.size:HEADER.size + length]))
         buffer = buffer[HEADER.size + length:]
     return messages, buffer
 
@@ -157,7 +162,7 @@ class Job:
         (out_read, out_write), (err_read, err_write), (report_read, report_write) = pipes
         try:
             if spawn:
-                self.plan_file = f"{directory}.plan.json"
+                self.plan_file = f"{directory}.plan"
                 self.pid = _spawn(plan, self.plan_file, directory, out_write, err_write, report_write)
             else:
                 self.pid = _fork(plan, directory, out_write, err_write, report_write)
@@ -274,8 +279,8 @@ def _fork(plan, work, stdout_fd, stderr_fd, report_fd):
 def _spawn(plan, plan_path, work, stdout_fd, stderr_fd, report_fd):
     """A freshly started interpreter running the worker, set up like a forked child."""
     environment = dict(os.environ)  # HOME and TMPDIR already point at its directory
-    with open(plan_path, "w", encoding="utf-8") as file:
-        json.dump({**plan, "cwd": work}, file)
+    with open(plan_path, "wb") as file:
+        marshal.dump({**plan, "cwd": work}, file)
     return os.posix_spawn(
         sys.executable, [sys.executable, "-P", worker.__file__, plan_path, str(REPORT_FD)], environment,
         file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
