@@ -23,6 +23,7 @@ import traceback
 
 libc = ctypes.CDLL(None)  # also used by the supervisor
 PR_SET_PDEATHSIG = 1
+_IONBF = 2  # setvbuf's "unbuffered" mode
 
 
 def main(plan_path, report_fd):
@@ -38,11 +39,14 @@ def prepare_interpreter():
     """What every job's process has in common, done once before the first fork.
 
     As with `python -c`: the working directory comes first on the import path
-    (so a module a block writes can be imported) and sys.argv is `[""]`. The C
+    (so a module a block writes can be imported) and sys.argv is `[""]`. C's
+    stdout is unbuffered, as its stderr is: what C code prints goes out at
+    once, within its block, without a call into C after every block. The C
     functions the children call are looked up here, not in each child.
     """
     sys.path.insert(0, "")
     sys.argv = [""]
+    libc.setvbuf(ctypes.c_void_p.in_dll(libc, "stdout"), None, _IONBF, 0)
     libc.prctl(PR_SET_PDEATHSIG, 0)  # 0: the default, unchanged
     libc.fflush(None)
 
@@ -52,20 +56,19 @@ def run_plan(plan, report_fd):
     if plan["memory_limit"]:
         resource.setrlimit(resource.RLIMIT_AS, (plan["memory_limit"], plan["memory_limit"]))
     namespace = {"__name__": "__main__", "__builtins__": builtins}
-    boundary = plan["boundary"].encode()
+    boundary = plan["boundary"]
     ended = ""  # a block's end goes out with the next block's start, in one write
     for block in plan["blocks"]:
         # The supervisor must know which block runs before it runs.
         _send(report_fd, ended + _message({"event": "start", "number": block["number"]}))
         outcome = run_block(block, namespace)
-        _flush_everything()
-        os.write(1, boundary)
-        os.write(2, boundary)
+        _mark_end_of_block(boundary)
         ended = _message({"event": "end", "number": block["number"], **outcome})
         if outcome["status"] != "passed":
             break  # later blocks would run on half-built state; the parent marks them not run
     _send(report_fd, ended + _message({"event": "done"}))
-    _flush_everything()
+    _flush_python_streams()
+    libc.fflush(None)  # C streams a block left open: os._exit would drop what they hold
     os._exit(0)  # do not wait for threads a block left running
 
 
@@ -109,7 +112,7 @@ def compile_block(block):
 def run_shell(block):
     """A shell block: bash in the post's directory, stopping at the first failing command."""
     import subprocess  # here, not at the top: a forked child should not pay for it
-    _flush_everything()
+    _flush_python_streams()
     started = time.perf_counter()
     status = subprocess.call(["bash", "-e", "-o", "pipefail", "-c", block["code"]],
                              stdin=subprocess.DEVNULL)
@@ -220,13 +223,32 @@ def _remember_source(filename, first, code):
     linecache.cache[filename] = (size, None, lines, name)
 
 
-def _flush_everything():
+def _flush_python_streams():
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
             stream.flush()
         except Exception:  # a block may have replaced or closed a stream
             pass
-    libc.fflush(None)  # C-level stdio buffers of extensions and libraries
+
+
+def _mark_end_of_block(boundary):
+    """Send what the block printed, then the boundary marker, on stdout and on stderr.
+
+    The marker goes through Python's own stream when it can, so that a block's
+    output and its marker leave in one write: one wake-up of the supervisor.
+    """
+    for stream in (sys.stdout, sys.stderr):  # a block may have replaced them
+        if stream is not sys.__stdout__ and stream is not sys.__stderr__:
+            try:
+                stream.flush()
+            except Exception:
+                pass
+    for fd, stream in ((1, sys.__stdout__), (2, sys.__stderr__)):
+        try:
+            stream.write(boundary)
+            stream.flush()
+        except Exception:  # closed or replaced: the marker still goes out
+            os.write(fd, boundary.encode())
 
 
 def _message(message):

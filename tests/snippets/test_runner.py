@@ -169,11 +169,13 @@ def test_output_of_child_processes_and_c_code_is_captured(run):
             "subprocess.run([sys.executable, '-c', 'print(\"from a child\")'])\n"
             "os.write(1, b'raw fd write\\n')\n"
             "import ctypes\nctypes.CDLL(None).printf(b'from C printf\\n')")
-    result = run(fence(code))[1]
+    results = run(fence(code) + "\n" + fence("print('next block')"))
+    result = results[1]
     assert result.status == "passed"
     assert "from a child\n" in result.stdout
     assert "raw fd write\n" in result.stdout
     assert "from C printf\n" in result.stdout
+    assert results[2].stdout == "next block\n"  # C's output stays with the block that printed it
 
 
 def test_stderr_is_captured_separately(run):
