@@ -146,16 +146,16 @@ class Job:
         self.plan_file = None     # a spawned child's plan
 
     def start(self, scratch, spawn):
-        # One directory: on some file systems creating and removing directories is a
-        # good part of a short post's cost.
+        # One directory, which the child makes and removes itself: on some file systems
+        # that is a good part of a short post's cost, better paid in parallel than here.
         directory = self.directory = os.path.join(scratch, f"snippet-{os.urandom(6).hex()}")
-        os.mkdir(directory)
         if self.request["inputs"]:
+            os.mkdir(directory)
             import shutil  # only for posts that declare input files
             for path in self.request["inputs"]:
                 shutil.copy(path, os.path.join(directory, os.path.basename(path)))
         plan = {"boundary": self.boundary.decode(), "memory_limit": self.request["memory_limit"],
-                "blocks": self.blocks}
+                "directory": directory, "blocks": self.blocks}
         # The child inherits its environment: set here, where the pages are written anyway.
         os.environ["HOME"] = os.environ["TMPDIR"] = directory
         pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, report
@@ -163,9 +163,9 @@ class Job:
         try:
             if spawn:
                 self.plan_file = f"{directory}.plan"
-                self.pid = _spawn(plan, self.plan_file, directory, out_write, err_write, report_write)
+                self.pid = _spawn(plan, self.plan_file, out_write, err_write, report_write)
             else:
-                self.pid = _fork(plan, directory, out_write, err_write, report_write)
+                self.pid = _fork(plan, out_write, err_write, report_write)
         except OSError:
             for fd in (out_read, err_read, report_read):
                 os.close(fd)
@@ -245,7 +245,7 @@ class Job:
 REPORT_FD = 3  # where a child finds its report pipe
 
 
-def _fork(plan, work, stdout_fd, stderr_fd, report_fd):
+def _fork(plan, stdout_fd, stderr_fd, report_fd):
     """A child of this process, in a process group of its own, holding only its own pipes.
 
     A group, not a session: this process has no terminal to leave, and each
@@ -269,18 +269,17 @@ def _fork(plan, work, stdout_fd, stderr_fd, report_fd):
             os.dup2(stderr_fd, 2)
             os.dup2(report_fd, REPORT_FD)
             os.closerange(REPORT_FD + 1, os.sysconf("SC_OPEN_MAX"))  # the build's socket, other jobs' pipes
-            os.chdir(work)
             worker.run_plan(plan, REPORT_FD)
         finally:
             os._exit(70)  # run_plan ends with os._exit(0); anything else is a failure to start
     return pid
 
 
-def _spawn(plan, plan_path, work, stdout_fd, stderr_fd, report_fd):
+def _spawn(plan, plan_path, stdout_fd, stderr_fd, report_fd):
     """A freshly started interpreter running the worker, set up like a forked child."""
     environment = dict(os.environ)  # HOME and TMPDIR already point at its directory
     with open(plan_path, "wb") as file:
-        marshal.dump({**plan, "cwd": work}, file)
+        marshal.dump(plan, file)
     return os.posix_spawn(
         sys.executable, [sys.executable, "-P", worker.__file__, plan_path, str(REPORT_FD)], environment,
         file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
@@ -434,9 +433,15 @@ class Supervisor:
 
 
 def _remove(job):
-    """Remove a job's directory (most are left empty: rmdir beats a tree walk) and plan file."""
+    """Remove what is left of a job's directory, and its plan file.
+
+    A child that finished removes its directory itself when it is empty (the
+    usual case); this is for the others.
+    """
     try:
         os.rmdir(job.directory)
+    except FileNotFoundError:
+        pass
     except OSError:
         import shutil  # only for the few posts that leave files behind
         shutil.rmtree(job.directory, ignore_errors=True)

@@ -27,10 +27,9 @@ _IONBF = 2  # setvbuf's "unbuffered" mode
 
 
 def main(plan_path, report_fd):
-    """A freshly started worker: the plan comes from a file, the working directory from the plan."""
+    """A freshly started worker: the plan comes from a file."""
     with open(plan_path, "rb") as plan_file:
         plan = marshal.load(plan_file)
-    os.chdir(plan["cwd"])
     prepare_interpreter()
     run_plan(plan, report_fd)
 
@@ -52,7 +51,16 @@ def prepare_interpreter():
 
 
 def run_plan(plan, report_fd):
-    """Run the blocks in one namespace, report on them, and end the process."""
+    """Run the blocks in one namespace, in the post's own directory; report on them; end the process."""
+    directory = plan["directory"]
+    try:
+        os.mkdir(directory)
+    except FileExistsError:
+        pass  # made by the supervisor, to hold the post's input files
+    except OSError as error:
+        os.write(2, f"could not make the post's directory {directory}: {error}\n".encode())
+        os._exit(70)
+    os.chdir(directory)
     if plan["memory_limit"]:
         resource.setrlimit(resource.RLIMIT_AS, (plan["memory_limit"], plan["memory_limit"]))
     namespace = {"__name__": "__main__", "__builtins__": builtins}
@@ -66,6 +74,10 @@ def run_plan(plan, report_fd):
         ended = _message({"event": "end", "number": block["number"], **outcome})
         if outcome["status"] != "passed":
             break  # later blocks would run on half-built state; the parent marks them not run
+    try:
+        os.rmdir(directory)  # empty, as it usually is by now; else the supervisor clears it
+    except OSError:
+        pass
     _send(report_fd, ended + _message({"event": "done"}))
     _flush_python_streams()
     libc.fflush(None)  # C streams a block left open: os._exit would drop what they hold
