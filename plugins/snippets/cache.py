@@ -12,11 +12,11 @@ inconsistent entry is ignored and replaced.
 """
 
 import hashlib
+import itertools
 import json
 import os
 import platform
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +26,7 @@ FORMAT = 1
 PLUGIN_VERSION = "2"
 _RUNNER_FILES = ("runner.py", "supervisor.py", "worker.py")
 _STATUSES = {PASSED, FAILED, SKIPPED, NOT_RUN}
+_WRITES = itertools.count()
 
 
 @lru_cache(maxsize=1)
@@ -99,16 +100,20 @@ class ResultCache:
             return
         fields = [{"status": r.status, "message": r.message, "details": r.details, "line": r.line,
                    "stdout": r.stdout, "stderr": r.stderr, "duration": r.duration} for r in results]
+        # A temporary name no other writer can be using (this process's id and a
+        # count), renamed into place once written: readers never see half an entry.
+        temporary = self.directory / f".{key}.{os.getpid()}-{next(_WRITES)}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
         try:
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".entry-", suffix=".tmp")
+            handle = os.open(temporary, flags, 0o644)
         except FileNotFoundError:  # the first entry, or the directory was removed meanwhile
             self.directory.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".entry-", suffix=".tmp")
+            handle = os.open(temporary, flags, 0o644)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:
                 # dumps, not dump: json.dump always takes the pure-Python encoder.
                 file.write(json.dumps({"format": FORMAT, "key": key, "results": fields}))
             os.replace(temporary, self.directory / f"{key}.json")
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
             raise
