@@ -110,9 +110,12 @@ class ResultCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             handle = os.open(temporary, flags, 0o644)
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                # dumps, not dump: json.dump always takes the pure-Python encoder.
-                file.write(json.dumps({"format": FORMAT, "key": key, "results": fields}))
+            data = json.dumps({"format": FORMAT, "key": key, "results": fields}).encode()
+            try:
+                while data:  # straight to the file: no file object, and its system calls, per entry
+                    data = data[os.write(handle, data):]
+            finally:
+                os.close(handle)
             os.replace(temporary, self.directory / f"{key}.json")
         except BaseException:
             temporary.unlink(missing_ok=True)

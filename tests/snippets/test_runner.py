@@ -283,10 +283,15 @@ def test_forked_children_come_from_the_service_and_spawned_ones_start_afresh():
 
 
 def test_the_service_imports_nothing_that_slows_every_fork():
-    """threading, random and logging register at-fork hooks that would run in every child."""
+    """threading, random and logging register at-fork hooks that would run in every child;
+    the others would make the process every post is forked from bigger (doctest nearly
+    doubles it). A session still gets doctest, in its own process."""
     from conftest import run_markdown
-    code = fence("import sys\nprint(sorted({'threading', 'random', 'logging', 'subprocess'} & set(sys.modules)))")
+    heavy = "{'threading', 'random', 'logging', 'subprocess', 'doctest', 'socket', 'selectors', 'shutil'}"
+    code = fence(f"import sys\nprint(sorted({heavy} & set(sys.modules)))")
     assert run_markdown(code, forked=True)[1].stdout == "[]\n"
+    session = run_markdown(fence(">>> import sys\n>>> 'doctest' in sys.modules\nTrue", "pycon"), forked=True)
+    assert session[1].status == "passed"
 
 
 def test_a_service_that_dies_fails_its_jobs_with_a_clear_message_and_takes_its_children(tmp_path):
