@@ -136,7 +136,7 @@ class Job:
         self.report = b""
         self.ended = {}           # number -> outcome dict from the worker
         self.current = None       # number of the block running now
-        self.deadline = time.monotonic() + STARTUP_GRACE
+        self.deadline = float("inf")  # set when the child is let go
         self.timed_out = False
         self.finished = False     # the worker said it ran its whole plan
         self.pid = None
@@ -144,6 +144,7 @@ class Job:
         self.fds = {}             # fd -> "out" | "err" | "report"
         self.directory = None     # the child's working directory, also its HOME and TMPDIR
         self.plan_file = None     # a spawned child's plan
+        self.go = None            # while the child is held: the pipe that lets it go
 
     def start(self, scratch, spawn):
         # One directory, which the child makes and removes itself: on some file systems
@@ -158,22 +159,33 @@ class Job:
                 "directory": directory, "blocks": self.blocks}
         # The child inherits its environment: set here, where the pages are written anyway.
         os.environ["HOME"] = os.environ["TMPDIR"] = directory
-        pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, report
-        (out_read, out_write), (err_read, err_write), (report_read, report_write) = pipes
+        pipes = [os.pipe() for _ in range(4)]  # stdout, stderr, report, go (made last: see _fork)
+        (out_read, out_write), (err_read, err_write), (report_read, report_write), (go_read, go_write) = pipes
         try:
             if spawn:
                 self.plan_file = f"{directory}.plan"
-                self.pid = _spawn(plan, self.plan_file, out_write, err_write, report_write)
+                self.pid = _spawn(plan, self.plan_file, out_write, err_write, report_write, go_read)
             else:
-                self.pid = _fork(plan, out_write, err_write, report_write)
+                self.pid = _fork(plan, out_write, err_write, report_write, go_read)
         except OSError:
-            for fd in (out_read, err_read, report_read):
+            for fd in (out_read, err_read, report_read, go_write):
                 os.close(fd)
             raise
         finally:
-            for fd in (out_write, err_write, report_write):
+            for fd in (out_write, err_write, report_write, go_read):
                 os.close(fd)
         self.fds = {out_read: "out", err_read: "err", report_read: "report"}
+        self.go = go_write
+
+    def let_go(self):
+        """Let the held child run its blocks; the first block's deadline starts now."""
+        try:
+            os.write(self.go, b"\0")
+        except OSError:
+            pass  # it died while held: its report pipe says so
+        os.close(self.go)
+        self.go = None
+        self.deadline = time.monotonic() + STARTUP_GRACE
 
     def on_data(self, stream, data):
         """Output or a report from the child; returns True once the job should stop."""
@@ -243,9 +255,10 @@ class Job:
 
 
 REPORT_FD = 3  # where a child finds its report pipe
+GO_FD = 4      # and the pipe that lets it start its blocks
 
 
-def _fork(plan, stdout_fd, stderr_fd, report_fd):
+def _fork(plan, stdout_fd, stderr_fd, report_fd, go_fd):
     """A child of this process, in a process group of its own, holding only its own pipes.
 
     A group, not a session: this process has no terminal to leave, and each
@@ -268,28 +281,35 @@ def _fork(plan, stdout_fd, stderr_fd, report_fd):
             os.dup2(stdout_fd, 1)
             os.dup2(stderr_fd, 2)
             os.dup2(report_fd, REPORT_FD)
-            os.closerange(REPORT_FD + 1, os.sysconf("SC_OPEN_MAX"))  # the build's socket, other jobs' pipes
-            worker.run_plan(plan, REPORT_FD)
+            os.dup2(go_fd, GO_FD)  # the go pipe was made last, so go_fd is above 4: nothing is lost
+            os.closerange(GO_FD + 1, os.sysconf("SC_OPEN_MAX"))  # the build's socket, other jobs' pipes
+            worker.run_plan(plan, REPORT_FD, GO_FD)
         finally:
             os._exit(70)  # run_plan ends with os._exit(0); anything else is a failure to start
     return pid
 
 
-def _spawn(plan, plan_path, stdout_fd, stderr_fd, report_fd):
+def _spawn(plan, plan_path, stdout_fd, stderr_fd, report_fd, go_fd):
     """A freshly started interpreter running the worker, set up like a forked child."""
     environment = dict(os.environ)  # HOME and TMPDIR already point at its directory
     with open(plan_path, "wb") as file:
         marshal.dump(plan, file)
     return os.posix_spawn(
-        sys.executable, [sys.executable, "-P", worker.__file__, plan_path, str(REPORT_FD)], environment,
+        sys.executable, [sys.executable, "-P", worker.__file__, plan_path, str(REPORT_FD), str(GO_FD)],
+        environment,
         file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                       (os.POSIX_SPAWN_DUP2, stdout_fd, 1), (os.POSIX_SPAWN_DUP2, stderr_fd, 2),
-                      (os.POSIX_SPAWN_DUP2, report_fd, REPORT_FD)],
+                      (os.POSIX_SPAWN_DUP2, report_fd, REPORT_FD), (os.POSIX_SPAWN_DUP2, go_fd, GO_FD)],
         setpgroup=0)
 
 
 class Supervisor:
-    """The loop: requests in, children started (at most `jobs` at once) and watched, results out."""
+    """The loop: requests in, children started and watched (at most `jobs` running blocks at once), results out.
+
+    Children are forked ahead of their turn, a batch at a time, and held
+    until a place is free. After each fork this process copies again every
+    page it then writes; forking a batch in a row pays that once per batch.
+    """
 
     def __init__(self, control, jobs, spawn):
         self.control = control     # the file descriptor of the socket to the build
@@ -301,14 +321,16 @@ class Supervisor:
         self.streams = {}          # fd -> (job, "out" | "err" | "report")
         self.inbox = b""
         self.queue = collections.deque()  # requests not started yet
-        self.running = {}          # pid -> Job
+        self.running = {}          # pid -> Job, held or let go
+        self.held = collections.deque()   # started, waiting for a place
+        self.batch = 2 * jobs      # children forked in a row
         self.open = True           # the build may still send requests
 
     def serve(self):
         while self.open or self.queue or self.running:
             self._start_queued()
-            deadline = min((job.deadline for job in self.running.values()), default=None)
-            timeout = None if deadline is None else max(int((deadline - time.monotonic()) * 1000) + 1, 0)  # ms
+            deadline = min((job.deadline for job in self.running.values()), default=float("inf"))
+            timeout = None if deadline == float("inf") else max(int((deadline - time.monotonic()) * 1000) + 1, 0)  # ms
             for fd, _ in self.poll.poll(timeout):
                 if fd == self.control:
                     self._receive()
@@ -338,7 +360,17 @@ class Supervisor:
         self.queue.extend(requests)
 
     def _start_queued(self):
-        while self.queue and len(self.running) < self.jobs:
+        self._let_go()
+        if not self.held:
+            self._fork_batch()
+            self._let_go()
+
+    def _let_go(self):
+        while self.held and len(self.running) - len(self.held) < self.jobs:
+            self.held.popleft().let_go()
+
+    def _fork_batch(self):
+        while self.queue and len(self.held) < self.batch:
             job = Job(self.queue.popleft())
             try:
                 job.start(self.scratch, self.spawn)
@@ -349,6 +381,7 @@ class Supervisor:
                     _remove(job)
                 continue
             self.running[job.pid] = job
+            self.held.append(job)
             for fd, stream in job.fds.items():
                 self.poll.register(fd, select.POLLIN)
                 self.streams[fd] = (job, stream)
@@ -374,6 +407,9 @@ class Supervisor:
             job.status = self._wait(job)
         for fd in list(job.fds):
             self._close_stream(job, fd)
+        if job.go is not None:  # it died while held
+            self.held.remove(job)
+            os.close(job.go)
         del self.running[job.pid]
         self._answer(job, job.results())
         _remove(job)

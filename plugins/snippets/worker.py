@@ -26,12 +26,12 @@ PR_SET_PDEATHSIG = 1
 _IONBF = 2  # setvbuf's "unbuffered" mode
 
 
-def main(plan_path, report_fd):
+def main(plan_path, report_fd, go_fd):
     """A freshly started worker: the plan comes from a file."""
     with open(plan_path, "rb") as plan_file:
         plan = marshal.load(plan_file)
     prepare_interpreter()
-    run_plan(plan, report_fd)
+    run_plan(plan, report_fd, go_fd)
 
 
 def prepare_interpreter():
@@ -50,8 +50,13 @@ def prepare_interpreter():
     libc.fflush(None)
 
 
-def run_plan(plan, report_fd):
-    """Run the blocks in one namespace, in the post's own directory; report on them; end the process."""
+def run_plan(plan, report_fd, go_fd):
+    """Run the blocks in one namespace, in the post's own directory; report on them; end the process.
+
+    The blocks start when the supervisor says so on go_fd: it starts children
+    ahead of their turn, and lets each go when one of the places it allows is
+    free. Read as empty, go_fd means "never": the process ends.
+    """
     directory = plan["directory"]
     try:
         os.mkdir(directory)
@@ -63,6 +68,9 @@ def run_plan(plan, report_fd):
     os.chdir(directory)
     if plan["memory_limit"]:
         resource.setrlimit(resource.RLIMIT_AS, (plan["memory_limit"], plan["memory_limit"]))
+    if not os.read(go_fd, 1):
+        os._exit(0)
+    os.close(go_fd)
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     boundary = plan["boundary"]
     ended = ""  # a block's end goes out with the next block's start, in one write
@@ -280,4 +288,4 @@ def _send(report_fd, text):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
