@@ -1,9 +1,9 @@
 """Run a job's blocks in a bounded child process of the snippet service; turn its answer into results.
 
 The service (service.py, supervisor.py) starts one process per job in its
-own session, with an empty stdin, a fresh temporary working directory, the
-scrubbed environment made here and a memory limit; each block gets a
-deadline. Whatever happens, the process group is killed and the directory
+own process group, with an empty stdin, a fresh temporary working directory,
+the scrubbed environment made here and a memory limit; each block gets a
+deadline. Python blocks go compiled (see _bytecode). Whatever happens, the process group is killed and the directory
 removed before the answer comes back.
 """
 

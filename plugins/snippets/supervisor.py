@@ -8,8 +8,8 @@ its blocks. Standard library only; run as a script.
 Each job runs in a child forked from this process, already past interpreter
 start-up and the worker's imports (with `spawn`, in a freshly started
 interpreter instead, which the tests use to prove the two alike). The child
-gets its own session, pipes, working and temporary directories, environment
-and memory limit, as a fresh process would.
+gets its own process group, pipes, working and temporary directories,
+environment and memory limit, as a fresh process would.
 
 Watching the children happens here, in one loop, rather than in the build:
 reading their pipes, splitting output per block at the boundary markers,
