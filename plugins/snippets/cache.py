@@ -6,16 +6,25 @@ and its version, the runner's own code, the limits and passed-through
 environment, and the bytes of the files the post declares as inputs. Prose,
 line numbers and display-only options are not in it, so editing them re-runs
 nothing. Only jobs whose blocks all ran cleanly are stored: a failure is
-always re-run. Entries are written atomically (a temporary file renamed into
-place), so concurrent builds never see half an entry; an unreadable or
-inconsistent entry is ignored and replaced.
+always re-run.
+
+The entries are rows of one SQLite database in the cache directory, so a
+cold build of a thousand posts creates one file, not a thousand (on some
+file systems creating a file costs more than running a short post).
+SQLite's locking keeps builds that run at once consistent, and a build's new
+entries are written in one transaction when it finishes. A row that does not
+read back as the results of its job is ignored and replaced; a file that is
+not a database, or a damaged one, is removed and started afresh. The cache
+never fails a build: when it cannot be read or written, results are simply
+not reused or not kept, with a warning.
 """
 
 import hashlib
-import itertools
 import json
+import logging
 import os
 import platform
+import sqlite3
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +35,10 @@ FORMAT = 1
 PLUGIN_VERSION = "2"
 _RUNNER_FILES = ("runner.py", "supervisor.py", "worker.py")
 _STATUSES = {PASSED, FAILED, SKIPPED, NOT_RUN}
-_WRITES = itertools.count()
+DATABASE = "results.sqlite3"
+LOCK_TIMEOUT = 60  # seconds to wait while another build writes its entries
+_DAMAGED = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -71,20 +83,27 @@ def job_key(job, config):
 
 
 class ResultCache:
-    """A directory of JSON entries, one per job key."""
+    """A SQLite database of entries (the results of one job, as JSON) keyed by job key."""
 
     def __init__(self, directory):
-        self.directory = Path(directory)
+        self.path = Path(directory) / DATABASE
+        self._connection = None
+        self._unsaved = {}   # key -> entry, stored since the last save
+        self._warned = False  # one warning per build about a cache it cannot use
 
     def load(self, key, job):
         """The job's results from an earlier run, or None if absent or unusable."""
         try:
-            entry = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
-            stored = entry["results"]
-            if entry["format"] != FORMAT or entry["key"] != key or len(stored) != len(job.blocks):
+            row = self._database().execute("SELECT entry FROM results WHERE key = ?", (key,)).fetchone()
+        except (sqlite3.Error, OSError) as error:
+            self._trouble("read", error)
+            return None
+        try:
+            entry = json.loads(row[0]) if row else None
+            if entry is None or entry["format"] != FORMAT or len(entry["results"]) != len(job.blocks):
                 return None
             results = []
-            for block, fields in zip(job.blocks, stored):
+            for block, fields in zip(job.blocks, entry["results"]):
                 if fields["status"] not in _STATUSES:
                     return None
                 results.append(BlockResult(
@@ -92,31 +111,69 @@ class ResultCache:
                     line=int(fields["line"]), stdout=str(fields["stdout"]), stderr=str(fields["stderr"]),
                     duration=float(fields["duration"]), cached=True))
             return results
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
 
     def store(self, key, results):
+        """Keep a job's results, to be written by the next save()."""
         if any(result.status == FAILED for result in results):
             return
         fields = [{"status": r.status, "message": r.message, "details": r.details, "line": r.line,
                    "stdout": r.stdout, "stderr": r.stderr, "duration": r.duration} for r in results]
-        # A temporary name no other writer can be using (this process's id and a
-        # count), renamed into place once written: readers never see half an entry.
-        temporary = self.directory / f".{key}.{os.getpid()}-{next(_WRITES)}.tmp"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        try:
-            handle = os.open(temporary, flags, 0o644)
-        except FileNotFoundError:  # the first entry, or the directory was removed meanwhile
-            self.directory.mkdir(parents=True, exist_ok=True)
-            handle = os.open(temporary, flags, 0o644)
-        try:
-            data = json.dumps({"format": FORMAT, "key": key, "results": fields}).encode()
+        self._unsaved[key] = json.dumps({"format": FORMAT, "results": fields})
+
+    def save(self):
+        """Write the stored entries in one transaction."""
+        unsaved, self._unsaved = self._unsaved, {}
+        if not unsaved:
+            return
+        for attempt in (1, 2):  # a second time after a damaged database was started afresh
             try:
-                while data:  # straight to the file: no file object, and its system calls, per entry
-                    data = data[os.write(handle, data):]
-            finally:
-                os.close(handle)
-            os.replace(temporary, self.directory / f"{key}.json")
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+                with self._database() as database:
+                    database.executemany("INSERT OR REPLACE INTO results (key, entry) VALUES (?, ?)",
+                                         unsaved.items())
+                return
+            except (sqlite3.Error, OSError) as error:
+                if not self._trouble("write", error):
+                    return
+
+    def close(self):
+        """Save what was stored and let go of the database."""
+        try:
+            self.save()
+        finally:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _database(self):
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, check_same_thread=False)
+            try:
+                # A cache: after a crash a torn file is detected and started afresh, so no fsync.
+                connection.execute("PRAGMA synchronous = OFF")
+                connection.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, entry TEXT NOT NULL)")
+            except BaseException:
+                connection.close()
+                raise
+            self._connection = connection
+        return self._connection
+
+    def _trouble(self, action, error):
+        """Deal with a database error; True if the database was damaged and is now removed."""
+        if getattr(error, "sqlite_errorcode", None) not in _DAMAGED:
+            if not self._warned:
+                log.warning("snippets: could not %s the result cache %s: %s", action, self.path, error)
+                self._warned = True
+            return False
+        log.warning("snippets: the result cache %s was damaged (%s); starting it afresh", self.path, error)
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        for suffix in ("", "-journal"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except OSError:
+                pass
+        return True

@@ -107,7 +107,12 @@ class Verifier:
         return verification
 
     def close(self):
-        self.service.close()
+        """Stop the service and write the new cache entries."""
+        try:
+            self.service.close()
+        finally:
+            if self.cache:
+                self.cache.close()
 
 
 def verify_documents(documents, config, on_result=None, check_output=True, start_service=False):

@@ -1,8 +1,13 @@
 """The result cache across real builds: reuse what did not change, re-run what did."""
 
+import os
 import re
+import sqlite3
+import subprocess
+import sys
 
 import pytest
+from conftest import ROOT
 from test_build import GOOD_POST, build, settings_file
 
 OTHER_POST = """Title: Other
@@ -99,12 +104,54 @@ def test_failures_are_never_cached(site):
 
 def test_corrupted_entries_are_ignored_and_rebuilt(site):
     build(site / "content", site / "out")
-    entries = list((site / "cache").glob("*.json"))
-    assert len(entries) == 2
-    for entry in entries:
-        entry.write_text('{"format": 1, "key": "trunc')
+    with sqlite3.connect(site / "cache" / "results.sqlite3") as database:
+        assert database.execute("SELECT count(*) FROM results").fetchone() == (2,)
+        database.execute("""UPDATE results SET entry = '{"format": 1, "results": [{"stat'""")
+    database.close()
     assert counts(build(site / "content", site / "out")) == (2, 0)
     assert counts(build(site / "content", site / "out")) == (0, 2)
+
+
+def test_a_damaged_database_is_started_afresh(site):
+    build(site / "content", site / "out")
+    database = site / "cache" / "results.sqlite3"
+    database.write_bytes(b"not a database, " * 512)
+    result = build(site / "content", site / "out", COLUMNS="200")  # warnings unwrapped
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert counts(result) == (2, 0)
+    assert "was damaged" in result.stdout + result.stderr
+    assert counts(build(site / "content", site / "out")) == (0, 2)
+
+
+def test_a_cache_that_cannot_be_written_warns_once_and_loses_no_result(site):
+    (site / "cache").write_text("a file where the cache directory should be")
+    result = build(site / "content", site / "out", COLUMNS="200")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert counts(result) == (2, 0)
+    assert (result.stdout + result.stderr).count("could not") == 1
+    page = (site / "out" / "2024" / "fine" / "index.html").read_text()
+    assert '<pre><code>6</code></pre>' in page
+
+
+def test_builds_running_at_once_share_the_cache(tmp_path):
+    """Two verifications of the same posts at the same time, then a third reuses every block."""
+    posts = tmp_path / "content" / "posts"
+    posts.mkdir(parents=True)
+    for n in range(12):
+        (posts / f"post-{n}.md").write_text(OTHER_POST.replace("[1, 2, 3]", f"[1, 2, 3, {n}, -{n}]"))
+    (tmp_path / "pelicanconf.py").write_text(
+        f"PATH = 'content'\nSNIPPETS = {{'cache_dir': {str(tmp_path / 'cache')!r}}}\n")
+    command = [sys.executable, "-m", "snippets"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
+    both = [subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True) for _ in range(2)]
+    for process in both:
+        output, _ = process.communicate(timeout=120)
+        assert process.returncode == 0, output
+        assert "12 block(s) in 12 file(s): 12 passed" in output
+    third = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert counts(third) == (0, 12)
 
 
 def test_pelicans_own_content_cache_keeps_the_placeholders(site):
