@@ -37,6 +37,7 @@ import sys
 import time
 
 STARTUP_GRACE = 30.0   # seconds for a child to start and begin its first block
+LOOK_EVERY = 0.02      # seconds between looks at the running children's pipes
 DRAIN_GRACE = 1.0      # seconds to collect output still in the pipes after a child was killed
 EXIT_GRACE = 5.0       # seconds to wait for a killed child's exit status
 HEADER = struct.Struct(">I")  # every message on the socket: its length, then its marshal data
@@ -213,7 +214,7 @@ class Job:
         number = message.pop("number")
         if event == "start":
             self.current = number
-            self.deadline = time.monotonic() + self.by_number[number]["timeout"]
+            self.deadline = message["at"] + self.by_number[number]["timeout"]  # the same clock
         else:
             self.ended[number] = message
             self.current = None
@@ -309,6 +310,13 @@ class Supervisor:
     Children are forked ahead of their turn, a batch at a time, and held
     until a place is free. After each fork this process copies again every
     page it then writes; forking a batch in a row pays that once per batch.
+
+    A child's writes do not wake this process: its pipes wake it only when
+    they close (the child ended), and in between it reads them every
+    LOOK_EVERY seconds, or whenever it wakes for something else. A block's
+    start carries the time it started, so its deadline does not depend on
+    when the line is read. A pipe found full is read as data comes, from
+    then on, so that a block that prints a lot never waits.
     """
 
     def __init__(self, control, jobs, spawn):
@@ -316,8 +324,10 @@ class Supervisor:
         self.jobs = jobs
         self.spawn = spawn
         self.scratch = os.environ["TMPDIR"]
-        self.poll = select.poll()
+        self.poll = select.poll()  # what wakes this process: requests, pipes closing or full
         self.poll.register(control, select.POLLIN)
+        self.waiting = select.poll()  # the children's pipes that hold data, looked at in passing
+        self.looked = 0.0          # when they were last looked at
         self.streams = {}          # fd -> (job, "out" | "err" | "report")
         self.inbox = b""
         self.queue = collections.deque()  # requests not started yet
@@ -329,27 +339,44 @@ class Supervisor:
     def serve(self):
         while self.open or self.queue or self.running:
             self._start_queued()
-            deadline = min((job.deadline for job in self.running.values()), default=float("inf"))
-            timeout = None if deadline == float("inf") else max(int((deadline - time.monotonic()) * 1000) + 1, 0)  # ms
-            for fd, _ in self.poll.poll(timeout):
+            for fd, _ in self.poll.poll(self._timeout()):
                 if fd == self.control:
                     self._receive()
                     if not self.open:
                         return  # the build is gone or done: stop everything
                 elif fd in self.streams:  # else closed by an earlier event of this batch (the job ended)
-                    job, stream = self.streams[fd]
-                    data = os.read(fd, 65536)
-                    if not data:
-                        self._close_stream(job, fd)
-                        if stream == "report":
-                            self._stop(job)  # the worker finished or died
-                    elif job.on_data(stream, data):
-                        self._stop(job)
-            now = time.monotonic()
+                    self._read(fd)
+            self.looked = now = time.monotonic()
+            for fd, _ in self.waiting.poll(0):
+                if fd in self.streams:
+                    self._read(fd)
             for job in [job for job in self.running.values() if job.deadline <= now]:
                 job.timed_out = True
                 self._stop(job)
             self._reap()
+
+    def _timeout(self):
+        """How long poll may sleep (ms): until the next deadline, or the next look at the pipes."""
+        deadline = min((job.deadline for job in self.running.values()), default=float("inf"))
+        if len(self.running) > len(self.held):  # children are running blocks
+            deadline = min(deadline, self.looked + LOOK_EVERY)
+        if deadline == float("inf"):
+            return None
+        return max(int((deadline - time.monotonic()) * 1000) + 1, 0)
+
+    def _read(self, fd):
+        """Read once from a child's pipe; a closed report pipe means the child ended."""
+        job, stream = self.streams[fd]
+        data = os.read(fd, 65536)
+        if not data:
+            self._close_stream(job, fd)
+            if stream == "report":
+                self._stop(job)  # the worker finished or died
+            return
+        if len(data) == 65536:  # the pipe was full: read this one as data comes
+            self.poll.modify(fd, select.POLLIN)
+        if job.on_data(stream, data):
+            self._stop(job)
 
     def _receive(self):
         data = os.read(self.control, 1 << 20)
@@ -383,11 +410,13 @@ class Supervisor:
             self.running[job.pid] = job
             self.held.append(job)
             for fd, stream in job.fds.items():
-                self.poll.register(fd, select.POLLIN)
+                self.poll.register(fd, 0)  # no events asked: woken only when it closes
+                self.waiting.register(fd, select.POLLIN)
                 self.streams[fd] = (job, stream)
 
     def _close_stream(self, job, fd):
         self.poll.unregister(fd)
+        self.waiting.unregister(fd)
         del self.streams[fd]
         os.close(fd)
         del job.fds[fd]

@@ -75,8 +75,9 @@ def run_plan(plan, report_fd, go_fd):
     boundary = plan["boundary"]
     ended = ""  # a block's end goes out with the next block's start, in one write
     for block in plan["blocks"]:
-        # The supervisor must know which block runs before it runs.
-        _send(report_fd, ended + _message({"event": "start", "number": block["number"]}))
+        # The supervisor must know which block runs before it runs, and since when:
+        # it reads the report when it next looks, not as each line is written.
+        _send(report_fd, ended + _message({"event": "start", "number": block["number"], "at": time.monotonic()}))
         outcome = run_block(block, namespace)
         _mark_end_of_block(boundary)
         ended = _message({"event": "end", "number": block["number"], **outcome})
