@@ -146,8 +146,11 @@ class Job:
         self.directory = None     # the child's working directory, also its HOME and TMPDIR
         self.plan_file = None     # a spawned child's plan
         self.go = None            # while the child is held: the pipe that lets it go
+        self.plan = None          # until it is started: what it runs
+        self.pipes = None         # and the pipes made for it, (read, write) each
 
-    def start(self, scratch, spawn):
+    def prepare(self, scratch):
+        """Everything the child needs before it is forked: its plan, its pipes, its input files."""
         # One directory, which the child makes and removes itself: on some file systems
         # that is a good part of a short post's cost, better paid in parallel than here.
         directory = self.directory = os.path.join(scratch, f"snippet-{os.urandom(6).hex()}")
@@ -156,27 +159,42 @@ class Job:
             import shutil  # only for posts that declare input files
             for path in self.request["inputs"]:
                 shutil.copy(path, os.path.join(directory, os.path.basename(path)))
-        plan = {"boundary": self.boundary.decode(), "memory_limit": self.request["memory_limit"],
-                "directory": directory, "blocks": self.blocks}
-        # The child inherits its environment: set here, where the pages are written anyway.
-        os.environ["HOME"] = os.environ["TMPDIR"] = directory
-        pipes = [os.pipe() for _ in range(4)]  # stdout, stderr, report, go (made last: see _fork)
-        (out_read, out_write), (err_read, err_write), (report_read, report_write), (go_read, go_write) = pipes
+        self.plan = {"boundary": self.boundary.decode(), "memory_limit": self.request["memory_limit"],
+                     "directory": directory, "blocks": self.blocks}
+        self.pipes = []
         try:
-            if spawn:
-                self.plan_file = f"{directory}.plan"
-                self.pid = _spawn(plan, self.plan_file, out_write, err_write, report_write, go_read)
-            else:
-                self.pid = _fork(plan, out_write, err_write, report_write, go_read)
+            for _ in range(4):  # stdout, stderr, report, go (made last: see _fork)
+                self.pipes.append(os.pipe())
         except OSError:
-            for fd in (out_read, err_read, report_read, go_write):
-                os.close(fd)
+            self.close_pipes()
             raise
-        finally:
-            for fd in (out_write, err_write, report_write, go_read):
-                os.close(fd)
+
+    def launch(self, spawn):
+        """Start the child: as little as can be between two forks (see Supervisor)."""
+        (_, out_write), (_, err_write), (_, report_write), (go_read, _) = self.pipes
+        # The child inherits its environment: set here, where the pages are written anyway.
+        os.environ["HOME"] = os.environ["TMPDIR"] = self.directory
+        if spawn:
+            self.plan_file = f"{self.directory}.plan"
+            self.pid = _spawn(self.plan, self.plan_file, out_write, err_write, report_write, go_read)
+        else:
+            self.pid = _fork(self.plan, out_write, err_write, report_write, go_read)
+
+    def launched(self):
+        """Keep this process's ends of the child's pipes; close the child's."""
+        (out_read, out_write), (err_read, err_write), (report_read, report_write), (go_read, go_write) = self.pipes
+        for fd in (out_write, err_write, report_write, go_read):
+            os.close(fd)
         self.fds = {out_read: "out", err_read: "err", report_read: "report"}
         self.go = go_write
+        self.pipes = self.plan = None
+
+    def close_pipes(self):
+        """For a child that could not be started."""
+        for pipe in self.pipes or ():
+            for fd in pipe:
+                os.close(fd)
+        self.pipes = None
 
     def let_go(self):
         """Let the held child run its blocks; the first block's deadline starts now."""
@@ -397,22 +415,43 @@ class Supervisor:
             self.held.popleft().let_go()
 
     def _fork_batch(self):
-        while self.queue and len(self.held) < self.batch:
+        """Start held children for the next queued jobs: all the work first, then the forks in a row.
+
+        After a fork this process copies every page it then writes, as long as
+        the child lives. So nothing is done between two forks but the fork: the
+        work for the whole batch is done before the first and after the last.
+        """
+        batch = []
+        while self.queue and len(self.held) + len(batch) < self.batch:
             job = Job(self.queue.popleft())
             try:
-                job.start(self.scratch, self.spawn)
+                job.prepare(self.scratch)
+                batch.append(job)
             except OSError as error:
-                self._answer(job, [{"status": "failed", "message": f"could not start: {error}"}
-                                   for _ in job.blocks])
-                if job.directory:
-                    _remove(job)
-                continue
+                self._could_not_start(job, error)
+        failures = []
+        for job in batch:
+            try:
+                job.launch(self.spawn)
+            except OSError as error:
+                failures.append((job, error))
+        for job, error in failures:
+            batch.remove(job)
+            self._could_not_start(job, error)
+        for job in batch:
+            job.launched()
             self.running[job.pid] = job
             self.held.append(job)
             for fd, stream in job.fds.items():
                 self.poll.register(fd, 0)  # no events asked: woken only when it closes
                 self.waiting.register(fd, select.POLLIN)
                 self.streams[fd] = (job, stream)
+
+    def _could_not_start(self, job, error):
+        job.close_pipes()
+        self._answer(job, [{"status": "failed", "message": f"could not start: {error}"} for _ in job.blocks])
+        if job.directory:
+            _remove(job)
 
     def _close_stream(self, job, fd):
         self.poll.unregister(fd)
@@ -428,6 +467,12 @@ class Supervisor:
         this wait, up to DRAIN_GRACE for its output and EXIT_GRACE for its status.
         """
         _kill_group(job.pid)
+        del self.running[job.pid]
+        if job.go is not None:  # it died while held
+            self.held.remove(job)
+            os.close(job.go)
+            job.go = None
+        self._let_go()  # its place is free: the next child runs while this one is collected
         report = [fd for fd, stream in job.fds.items() if stream == "report"]
         for fd in report:
             self._close_stream(job, fd)
@@ -436,10 +481,6 @@ class Supervisor:
             job.status = self._wait(job)
         for fd in list(job.fds):
             self._close_stream(job, fd)
-        if job.go is not None:  # it died while held
-            self.held.remove(job)
-            os.close(job.go)
-        del self.running[job.pid]
         self._answer(job, job.results())
         _remove(job)
 
