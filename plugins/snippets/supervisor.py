@@ -38,6 +38,7 @@ import time
 
 STARTUP_GRACE = 30.0   # seconds for a child to start and begin its first block
 LOOK_EVERY = 0.02      # seconds between looks at the running children's pipes
+PLENTY = 16384         # bytes found in a pipe at one look that make it read as data comes
 DRAIN_GRACE = 1.0      # seconds to collect output still in the pipes after a child was killed
 EXIT_GRACE = 5.0       # seconds to wait for a killed child's exit status
 HEADER = struct.Struct(">I")  # every message on the socket: its length, then its marshal data
@@ -333,8 +334,8 @@ class Supervisor:
     they close (the child ended), and in between it reads them every
     LOOK_EVERY seconds, or whenever it wakes for something else. A block's
     start carries the time it started, so its deadline does not depend on
-    when the line is read. A pipe found full is read as data comes, from
-    then on, so that a block that prints a lot never waits.
+    when the line is read. A pipe found holding PLENTY is read as data comes
+    from then on, so that a block that prints a lot is not held up.
     """
 
     def __init__(self, control, jobs, spawn):
@@ -391,7 +392,7 @@ class Supervisor:
             if stream == "report":
                 self._stop(job)  # the worker finished or died
             return
-        if len(data) == 65536:  # the pipe was full: read this one as data comes
+        if len(data) >= PLENTY:  # a block printing a lot: read this pipe as data comes
             self.poll.modify(fd, select.POLLIN)
         if job.on_data(stream, data):
             self._stop(job)

@@ -144,6 +144,17 @@ def test_a_flood_of_output_is_capped_with_a_note(run):
     assert results[2].stdout == "next\n"  # the boundary between blocks survived the flood
 
 
+def test_a_block_that_prints_a_lot_is_read_as_fast_as_it_prints(run):
+    """The service reads a child's pipes only now and then, until one is found full.
+
+    Read 64 KiB at each look, these 40 MB would take over ten seconds; read as
+    they come, a fraction of one. The block's timeout tells the two apart."""
+    result = run(fence("import sys\nfor _ in range(400_000):\n    sys.stdout.write('x' * 99 + '\\n')",
+                       "python timeout=5"), output_limit_kb=64)[1]
+    assert result.status == "passed", result.message
+    assert "[output truncated: 39,934,464 more bytes not shown]" in result.stdout
+
+
 def test_input_fails_at_once_instead_of_hanging(run):
     started = time.monotonic()
     result = run(fence("input('name? ')"))[1]
