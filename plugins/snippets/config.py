@@ -25,6 +25,13 @@ class ConfigError(ValueError):
     """SNIPPETS in the settings file is wrong; the message says which key and why."""
 
 
+def default_jobs():
+    """One post's process per core, plus one: between one process ending and the next
+    starting, the service and the build need a core, and the extra process keeps every
+    core busy meanwhile."""
+    return (os.cpu_count() or 1) + 1
+
+
 @dataclass(frozen=True)
 class Config:
     enabled: bool = True
@@ -34,7 +41,7 @@ class Config:
     on_failure: str = "report"
     languages: tuple = ("python", "py", "python3")
     pass_env: tuple = ()
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    jobs: int = field(default_factory=default_jobs)
     cache_dir: str | None = None   # None: no cache
     refresh: bool = False          # ignore stored results (they are replaced)
 
@@ -69,7 +76,7 @@ def load_config(settings):
            "a non-empty list of language names", values)
     _check(_names(values["pass_env"]), "pass_env", "a list of environment variable names", values)
     _check(_whole(values["jobs"]) and values["jobs"] >= 0, "jobs",
-           "a whole number of parallel processes (0 for one per core)", values)
+           "a whole number of parallel processes (0 for one per core, plus one)", values)
     _check(values["cache_dir"] is None or (isinstance(values["cache_dir"], str) and values["cache_dir"]),
            "cache_dir", "a directory path, or None for no cache", values)
     _check(isinstance(values["refresh"], bool), "refresh", "True or False", values)
@@ -81,7 +88,7 @@ def load_config(settings):
         on_failure=values["on_failure"],
         languages=tuple(name.lower() for name in values["languages"]),
         pass_env=tuple(values["pass_env"]),
-        jobs=values["jobs"] or os.cpu_count() or 1,
+        jobs=values["jobs"] or default_jobs(),
         cache_dir=values["cache_dir"],
         # SNIPPETS_REFRESH=1 in the environment forces a full re-run (`invoke snippets --refresh`).
         refresh=values["refresh"] or os.environ.get("SNIPPETS_REFRESH") == "1",
