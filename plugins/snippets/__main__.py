@@ -12,11 +12,9 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError, read_settings_file
-from .pipeline import verify_documents
-from .report import print_report
 
-# The reader (and Markdown with it) is imported only once the snippet service
-# is starting, so that the two start-ups overlap.
+# The snippet service starts as soon as the settings are known; the rest (the
+# pipeline, the cache, the reader and Markdown) is imported while it starts up.
 
 
 def markdown_files(paths):
@@ -41,7 +39,12 @@ def main(argv=None):
     files = list(markdown_files(paths))
     if args.update:
         return update(files, config)
-    verification = verify_documents(read_posts(files, config), config, start_service=True)
+    from .runner import snippet_service
+    service = snippet_service(config)
+    service()
+    from .pipeline import verify_documents
+    from .report import print_report
+    verification = verify_documents(read_posts(files, config), config, service=service)
     print_report(verification, write=print)
     return 1 if verification.failed else 0
 

@@ -15,8 +15,7 @@ from .cache import ResultCache, job_key
 from .compare import judge
 from .plan import plan_document
 from .results import NOT_RUN, DocumentProblem
-from .runner import job_request, job_results, snippet_environment
-from .service import ServiceOnDemand
+from .runner import job_request, job_results, snippet_service
 
 
 @dataclass
@@ -45,7 +44,7 @@ class Verifier:
     `config.jobs` at a time.
     """
 
-    def __init__(self, config, check_output=True):
+    def __init__(self, config, check_output=True, service=None):
         self.config = config
         self.check_output = check_output
         self.cache = ResultCache(config.cache_dir) if config.cache_dir else None
@@ -53,8 +52,7 @@ class Verifier:
         self.verification = Verification()
         self.submitted = set()           # sources already planned
         self.pending = []                # (job, cache key, results or a Future of the service's answer)
-        self.service = ServiceOnDemand(lambda directory: snippet_environment(config, directory, directory),
-                                       config.jobs)
+        self.service = service or snippet_service(config)
 
     def submit(self, document):
         """Plan a document and start its jobs; a document already submitted is ignored."""
@@ -115,17 +113,14 @@ class Verifier:
                 self.cache.close()
 
 
-def verify_documents(documents, config, on_result=None, check_output=True, start_service=False):
+def verify_documents(documents, config, on_result=None, check_output=True, service=None):
     """Verify documents all at once (the command line, pytest, `--update`).
 
-    With start_service, the snippet service starts before the first document
-    is read, rather than when the first job needs it: for a caller that
-    expects to run blocks and reads its documents lazily.
+    `service` is the caller's own snippet_service(config), for a caller that
+    started it early, before reading its documents; it is closed here.
     """
-    verifier = Verifier(config, check_output)
+    verifier = Verifier(config, check_output, service)
     try:
-        if start_service:
-            verifier.service()
         for document in documents:
             verifier.submit(document)
     except BaseException:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .results import FAILED, BlockResult
-from .service import ServiceStopped
+from .service import ServiceOnDemand, ServiceStopped
 
 
 def snippet_environment(config, home, tmp):
@@ -32,6 +32,11 @@ def snippet_environment(config, home, tmp):
         if name in os.environ:
             env[name] = os.environ[name]
     return env
+
+
+def snippet_service(config):
+    """The snippet service for a build with these settings, started on first use."""
+    return ServiceOnDemand(lambda directory: snippet_environment(config, directory, directory), config.jobs)
 
 
 def job_request(job, config):
