@@ -29,6 +29,7 @@ import collections
 import importlib.util
 import json
 import marshal
+import mmap
 import os
 import select
 import signal
@@ -59,14 +60,78 @@ def frame(message):
 
 def unframe(buffer):
     """The whole messages at the start of buffer, and the bytes of the next, incomplete one."""
-    messages = []
-    while len(buffer) >= HEADER.size:
-        (length,) = HEADER.unpack_from(buffer)
-        if len(buffer) < HEADER.size + length:
+    messages, start = [], 0
+    view = memoryview(buffer)
+    while len(buffer) - start >= HEADER.size:
+        (length,) = HEADER.unpack_from(buffer, start)
+        end = start + HEADER.size + length
+        if len(buffer) < end:
             break
-        messages.append(marshal.loads(buffer[HEADER.size:HEADER.size + length]))
-        buffer = buffer[HEADER.size + length:]
-    return messages, buffer
+        messages.append(marshal.loads(view[start + HEADER.size:end]))
+        start = end
+    view.release()
+    return messages, buffer[start:]
+
+
+class Inbox:
+    """The requests not started yet, as bytes, in memory the children do not inherit.
+
+    A build sends its jobs far ahead of the ones running. Decoded and queued,
+    hundreds of them grew this process by megabytes, and every fork copies,
+    and every child later unmaps, the page tables of all of its memory. Kept
+    here, in a mapping marked MADV_DONTFORK, they cost a fork nothing; each is
+    decoded just before its child is forked.
+    """
+
+    def __init__(self, size=1 << 20):
+        self.buffer = _unshared_memory(size)
+        self.head = self.tail = 0   # the bytes not yet taken are buffer[head:tail]
+
+    def read_from(self, fd):
+        """Read what fd holds (at most what fits); False at end of file."""
+        if self.tail == len(self.buffer):
+            self._make_room()
+        with memoryview(self.buffer) as view, view[self.tail:] as free:
+            count = os.readv(fd, [free])
+        self.tail += count
+        return count > 0
+
+    def take(self):
+        """The next whole request, or None."""
+        if self.tail - self.head < HEADER.size:
+            return None
+        (length,) = HEADER.unpack_from(self.buffer, self.head)
+        start, end = self.head + HEADER.size, self.head + HEADER.size + length
+        if end > self.tail:
+            return None
+        request = marshal.loads(self.buffer[start:end])
+        self.head = end
+        if self.head == self.tail:
+            self.head = self.tail = 0
+        return request
+
+    def has_request(self):
+        if self.tail - self.head < HEADER.size:
+            return False
+        (length,) = HEADER.unpack_from(self.buffer, self.head)
+        return self.head + HEADER.size + length <= self.tail
+
+    def _make_room(self):
+        waiting = self.tail - self.head
+        if self.head:  # move what is waiting to the front
+            self.buffer.move(0, self.head, waiting)
+        else:  # full of one unfinished request, or of many: twice the room
+            bigger = _unshared_memory(2 * len(self.buffer))
+            bigger[:waiting] = self.buffer[:waiting]
+            self.buffer.close()
+            self.buffer = bigger
+        self.head, self.tail = 0, waiting
+
+
+def _unshared_memory(size):
+    memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    memory.madvise(mmap.MADV_DONTFORK)
+    return memory
 
 
 def _load_worker():
@@ -348,15 +413,14 @@ class Supervisor:
         self.waiting = select.poll()  # the children's pipes that hold data, looked at in passing
         self.looked = 0.0          # when they were last looked at
         self.streams = {}          # fd -> (job, "out" | "err" | "report")
-        self.inbox = b""
-        self.queue = collections.deque()  # requests not started yet
+        self.inbox = Inbox()       # requests not started yet
         self.running = {}          # pid -> Job, held or let go
         self.held = collections.deque()   # started, waiting for a place
         self.batch = 2 * jobs      # children forked in a row
         self.open = True           # the build may still send requests
 
     def serve(self):
-        while self.open or self.queue or self.running:
+        while self.open or self.inbox.has_request() or self.running:
             self._start_queued()
             for fd, _ in self.poll.poll(self._timeout()):
                 if fd == self.control:
@@ -398,12 +462,8 @@ class Supervisor:
             self._stop(job)
 
     def _receive(self):
-        data = os.read(self.control, 1 << 20)
-        if not data:
+        if not self.inbox.read_from(self.control):
             self.open = False
-            return
-        requests, self.inbox = unframe(self.inbox + data)
-        self.queue.extend(requests)
 
     def _start_queued(self):
         self._let_go()
@@ -423,8 +483,11 @@ class Supervisor:
         work for the whole batch is done before the first and after the last.
         """
         batch = []
-        while self.queue and len(self.held) + len(batch) < self.batch:
-            job = Job(self.queue.popleft())
+        while len(self.held) + len(batch) < self.batch:
+            request = self.inbox.take()
+            if request is None:
+                break
+            job = Job(request)
             try:
                 job.prepare(self.scratch)
                 batch.append(job)

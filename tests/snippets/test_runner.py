@@ -305,6 +305,57 @@ def test_the_service_imports_nothing_that_slows_every_fork():
     assert session[1].status == "passed"
 
 
+def test_the_service_inbox_takes_whole_requests_however_they_arrive():
+    """Requests cross the socket in pieces of any size; the inbox (memory a fork does not
+    copy) moves and grows as needed and hands each one out whole, in order."""
+    import random
+    from snippets.supervisor import Inbox, frame
+
+    requests = [{"id": n, "code": "x" * random.Random(n).randrange(0, 300)} for n in range(200)]
+    data = b"".join(frame(request) for request in requests)
+    inbox, taken = Inbox(size=64), []
+    read_end, write_end = os.pipe()
+    pieces = random.Random(4)
+    try:
+        for start in range(0, len(data), 150):
+            os.write(write_end, data[start:start + 150])
+            assert inbox.read_from(read_end)  # at most what fits; the rest waits in the pipe
+            while pieces.random() < 0.5 and (request := inbox.take()) is not None:
+                taken.append(request)
+        os.close(write_end)
+        while inbox.read_from(read_end):
+            pass
+        while (request := inbox.take()) is not None:
+            taken.append(request)
+    finally:
+        os.close(read_end)
+    assert taken == requests
+    assert not inbox.has_request() and len(inbox.buffer) > 64  # it grew
+
+
+def test_the_service_inbox_is_not_in_a_forked_child():
+    import ctypes
+    from snippets.supervisor import Inbox
+
+    def mapped(address):
+        with open("/proc/self/maps") as maps:
+            return any(int(low, 16) <= address < int(high, 16)
+                       for low, high in (line.split()[0].split("-") for line in maps))
+
+    inbox = Inbox()
+    address = ctypes.addressof(ctypes.c_char.from_buffer(inbox.buffer))
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.write(write_end, b"mapped" if mapped(address) else b"absent")
+        os._exit(0)
+    os.close(write_end)
+    answer = os.read(read_end, 16)
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    assert answer == b"absent" and mapped(address)
+
+
 def test_a_service_that_dies_fails_its_jobs_with_a_clear_message_and_takes_its_children(tmp_path):
     """If the service process is killed mid-build, the waiting blocks fail and say why."""
     from conftest import read_document, plan_document, ServiceOnDemand, Config, snippet_environment
