@@ -3,11 +3,10 @@
 The service (service.py, supervisor.py) starts one process per job in its
 own process group, with an empty stdin, a fresh temporary working directory,
 the scrubbed environment made here and a memory limit; each block gets a
-deadline. Python blocks go compiled (see _bytecode). Whatever happens, the process group is killed and the directory
+deadline. Python blocks go compiled (see _compiled). Whatever happens, the process group is killed and the directory
 removed before the answer comes back.
 """
 
-import marshal
 import os
 import sys
 from pathlib import Path
@@ -50,20 +49,21 @@ def job_request(job, config):
                    if block.options.raises else None),
     } for block in job.blocks]
     for block in blocks:
-        block["bytecode"] = _bytecode(block)
+        block["compiled"] = _compiled(block)
     return {"memory_limit": config.memory_limit, "output_limit": config.output_limit,
             "inputs": list(job.inputs), "blocks": blocks}
 
 
-def _bytecode(block):
-    """A Python block compiled here, where the compiler is warm, as worker.compile_block
-    compiles it (a test holds the two alike). None for other blocks, and for code that
-    does not compile: the child compiles it again and reports the error."""
+def _compiled(block):
+    """A Python block's code object, compiled here, where the compiler is warm, as
+    worker.compile_block compiles it (a test holds the two alike). It travels as it is:
+    marshal, which frames the requests, carries code objects. None for other blocks, and
+    for code that does not compile: the child compiles it again and reports the error."""
     if block["kind"] != "python":
         return None
     source = "\n" * (block["first_line"] - 1) + block["code"]
     try:
-        return marshal.dumps(compile(source, block["filename"], "exec", dont_inherit=True, optimize=0))
+        return compile(source, block["filename"], "exec", dont_inherit=True, optimize=0)
     except Exception:  # SyntaxError and the like
         return None
 

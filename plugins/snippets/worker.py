@@ -104,7 +104,7 @@ def run_block(block, namespace):
     expected = block.get("raises")
     started = time.perf_counter()
     try:
-        code = marshal.loads(block["bytecode"]) if block.get("bytecode") else compile_block(block)
+        code = block.get("compiled") or compile_block(block)
         exec(code, namespace)
     except SystemExit as stop:
         elapsed = time.perf_counter() - started

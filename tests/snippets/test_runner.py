@@ -69,15 +69,14 @@ def test_syntax_error_points_at_its_line(run):
 
 def test_the_build_compiles_python_blocks_as_the_worker_would(run):
     """Blocks go to the service compiled; one that does not compile goes as source."""
-    import marshal
     from conftest import Config, plan_document, read_document
     from snippets import worker
     from snippets.runner import job_request
     text = fence("x = 1\nprint(x)") + "\n" + fence("def broken(:\n    pass") + "\n" + fence("echo hi", "bash run")
     jobs, _ = plan_document(read_document(text, "content/posts/t.md"))
     blocks = [block for job in jobs for block in job_request(job, Config())["blocks"]]
-    assert marshal.loads(blocks[0]["bytecode"]) == worker.compile_block(blocks[0])
-    assert blocks[1]["bytecode"] is None and blocks[2]["bytecode"] is None
+    assert blocks[0]["compiled"] == worker.compile_block(blocks[0])
+    assert blocks[1]["compiled"] is None and blocks[2]["compiled"] is None
     results = run(text)
     assert [results[number].status for number in (1, 2, 3)] == ["passed", "failed", "not run"]
     assert results[2].message.startswith("raised SyntaxError") and results[2].line == 7
