@@ -72,6 +72,7 @@ def run_plan(plan, report_fd, go_fd):
         os._exit(0)
     os.close(go_fd)
     namespace = {"__name__": "__main__", "__builtins__": builtins}
+    _offer_source(plan["blocks"])
     boundary = plan["boundary"]
     ended = ""  # a block's end goes out with the next block's start, in one write
     for block in plan["blocks"]:
@@ -99,8 +100,7 @@ def run_block(block, namespace):
         return run_shell(block)
     if block["kind"] == "pycon":
         return run_session(block, namespace)
-    filename, first = block["filename"], block["first_line"]
-    _remember_source(filename, first, block["code"])
+    filename = block["filename"]
     expected = block.get("raises")
     started = time.perf_counter()
     try:
@@ -233,15 +233,22 @@ def _failing_line(error, filename):
     return line
 
 
-def _remember_source(filename, first, code):
-    """Give linecache the post's lines, so tracebacks quote the code at its real line."""
-    size, mtime, lines, name = linecache.cache.get(filename, (0, None, [], filename))
-    lines = list(lines)
-    block_lines = [line + "\n" for line in code.split("\n")]
-    needed = first - 1 + len(block_lines)
-    lines.extend(["\n"] * (needed - len(lines)))
-    lines[first - 1:needed] = block_lines
-    linecache.cache[filename] = (size, None, lines, name)
+def _offer_source(blocks):
+    """Let linecache find the post's Python lines, each at its line in the post, so that
+    tracebacks, warnings and inspect quote the code. Offered, not built: linecache asks
+    for them only when something needs a line, which most posts never do."""
+    for filename in {block["filename"] for block in blocks if block["kind"] == "python"}:
+        linecache.cache[filename] = (lambda filename=filename: _post_source(blocks, filename),)
+
+
+def _post_source(blocks, filename):
+    lines = []
+    for block in blocks:
+        if block["kind"] == "python" and block["filename"] == filename:
+            first = block["first_line"]
+            lines += [""] * (first - 1 - len(lines))
+            lines[first - 1:] = block["code"].split("\n")
+    return "\n".join(lines) + "\n"
 
 
 def _flush_python_streams():

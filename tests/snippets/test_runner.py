@@ -32,6 +32,17 @@ def test_traceback_through_a_function_defined_in_an_earlier_block(run):
     assert 'line 7, in <module>' in result.details and 'line 3, in f' in result.details
 
 
+def test_the_posts_lines_are_there_for_tracebacks_inspect_and_warnings(run):
+    """linecache gets the post's Python lines, each at its own line number in the post."""
+    text = (fence("def f():\n    return 1 / 0") + "\n"
+            + fence("import inspect, warnings\nprint(inspect.getsource(f), end='')\n"
+                    "warnings.warn('careful')") + "\n" + fence("f()"))
+    results = run(text)
+    assert results[2].stdout == "def f():\n    return 1 / 0\n"
+    assert "t.md:9: UserWarning: careful\n  warnings.warn('careful')" in results[2].stderr
+    assert "    f()\n" in results[3].details and "    return 1 / 0\n" in results[3].details
+
+
 def test_expected_exception(run):
     results = run(fence("int('x')", 'python raises="ValueError: invalid literal.*"'))
     assert results[1].status == "passed"
