@@ -54,7 +54,8 @@ def read_posts(files, config):
     blocks start running while the next posts are read."""
     from .reader import display_path, read_document
     for path in files:
-        document = read_document(path.read_text(encoding="utf-8-sig"), display_path(path), config.languages)
+        # Bytes, decoded: no text file object per post (read_document normalises line endings).
+        document = read_document(path.read_bytes().decode("utf-8-sig"), display_path(path), config.languages)
         if document.blocks or document.problems:
             yield document
 

@@ -143,8 +143,8 @@ def display_path(source_path):
     resolving costs a system call per path component.
     """
     path = os.path.abspath(source_path)
-    here = os.getcwd()
-    return os.path.relpath(path, here) if path.startswith(here + os.sep) else path
+    here = os.path.join(os.getcwd(), "")  # with its trailing separator
+    return path[len(here):] if path.startswith(here) else path
 
 
 def new_document(source_path):
