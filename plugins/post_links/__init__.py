@@ -20,15 +20,18 @@ def link_posts(generator):
     for article in articles:
         for tag in getattr(article, "tags", None) or []:
             by_tag[str(tag)].append(article)
+    # Articles are counted by identity: a Pelican URL is worked out afresh on every access,
+    # which made this the slowest step of a 1000-post build.
+    by_id = {id(article): article for article in articles}
+    newest_first = {id(article): -article.date.timestamp() for article in articles}
     for index, article in enumerate(articles):
         article.newer_post = articles[index - 1] if index > 0 else None
         article.older_post = articles[index + 1] if index + 1 < len(articles) else None
         shared = Counter()
         for tag in {str(tag) for tag in getattr(article, "tags", None) or []}:
-            shared.update(other.url for other in by_tag[tag] if other is not article)
-        by_url = {other.url: other for tag in getattr(article, "tags", None) or [] for other in by_tag[str(tag)]}
-        best = sorted(shared.items(), key=lambda item: (-item[1], -by_url[item[0]].date.timestamp()))
-        article.related_posts = [(count, by_url[url]) for url, count in best[:RELATED_LIMIT]]
+            shared.update(id(other) for other in by_tag[tag] if other is not article)
+        best = sorted(shared.items(), key=lambda item: (-item[1], newest_first[item[0]]))
+        article.related_posts = [(count, by_id[key]) for key, count in best[:RELATED_LIMIT]]
 
 
 def register():
