@@ -18,7 +18,7 @@ from .pipeline import Verifier
 from .reader import INPUTS_KEY, METADATA_KEY, PRIORITY, SnippetCollector, declared_inputs, new_document
 from .render import fill_placeholders, summarize
 from .report import print_report, progress_bar
-from .site_report import CONTEXT_KEY, get_generators
+from .site_report import CONTEXT_KEY, SnippetReportGenerator, get_generators
 
 
 class VerificationFailed(SystemExit):
@@ -62,6 +62,9 @@ def install_reader(readers):
 def verify(generators):
     """Run the blocks of every content object that has any, then fill in its HTML."""
     config = generators[0].settings["SNIPPETS_CONFIG"]
+    for generator in generators:
+        if isinstance(generator, SnippetReportGenerator):
+            generator.share_templates_with(generators[0])  # the articles', which render first
     contents = [content for content in generators[0].context["generated_content"].values()
                 if getattr(content, METADATA_KEY, None) is not None]
     verifier, _state["verifier"] = _state["verifier"], None

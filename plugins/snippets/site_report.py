@@ -60,6 +60,13 @@ class SnippetReportGenerator(Generator):
     def generate_context(self):
         pass  # everything it needs exists only after the blocks have run
 
+    def share_templates_with(self, generator):
+        """Render with another generator's Jinja environment, which has compiled base.html
+        already: every generator gets an environment of its own, and compiling the theme's
+        templates again cost more than rendering the page."""
+        self.env = generator.env
+        self._templates = {}
+
     def generate_output(self, writer):
         verification = self.context.get(CONTEXT_KEY)
         if verification is None:
