@@ -3,8 +3,8 @@
 The service (service.py, supervisor.py) starts one process per job in its
 own process group, with an empty stdin, a fresh temporary working directory,
 the scrubbed environment made here and a memory limit; each block gets a
-deadline. Python blocks go compiled (see _compiled). Whatever happens, the process group is killed and the directory
-removed before the answer comes back.
+deadline. Python blocks go compiled (see _compiled). Whatever happens, the
+process group is killed and the directory removed before the answer comes back.
 """
 
 import os

@@ -98,23 +98,25 @@ class Inbox:
 
     def take(self):
         """The next whole request, or None."""
-        if self.tail - self.head < HEADER.size:
+        end = self._end_of_next()
+        if end is None:
             return None
-        (length,) = HEADER.unpack_from(self.buffer, self.head)
-        start, end = self.head + HEADER.size, self.head + HEADER.size + length
-        if end > self.tail:
-            return None
-        request = marshal.loads(self.buffer[start:end])
+        request = marshal.loads(self.buffer[self.head + HEADER.size:end])
         self.head = end
         if self.head == self.tail:
             self.head = self.tail = 0
         return request
 
     def has_request(self):
+        return self._end_of_next() is not None
+
+    def _end_of_next(self):
+        """Where the next request ends, if all of it is here."""
         if self.tail - self.head < HEADER.size:
-            return False
+            return None
         (length,) = HEADER.unpack_from(self.buffer, self.head)
-        return self.head + HEADER.size + length <= self.tail
+        end = self.head + HEADER.size + length
+        return end if end <= self.tail else None
 
     def _make_room(self):
         waiting = self.tail - self.head
@@ -493,16 +495,14 @@ class Supervisor:
                 batch.append(job)
             except OSError as error:
                 self._could_not_start(job, error)
-        failures = []
+        started = []
         for job in batch:
             try:
                 job.launch(self.spawn)
-            except OSError as error:
-                failures.append((job, error))
-        for job, error in failures:
-            batch.remove(job)
-            self._could_not_start(job, error)
-        for job in batch:
+                started.append(job)
+            except OSError as error:  # rare: a failed fork leaves no page to copy
+                self._could_not_start(job, error)
+        for job in started:
             job.launched()
             self.running[job.pid] = job
             self.held.append(job)
