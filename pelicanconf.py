@@ -1,12 +1,7 @@
 """Development settings: `invoke build`, `invoke livereload` and the tests use these."""
 
 import os
-import re
-from html import escape
 from pathlib import Path
-
-from pygments.formatters import HtmlFormatter
-from pygments.token import Token
 
 AUTHOR = "Dev Notes"
 SITENAME = "Dev Notes"
@@ -54,59 +49,20 @@ PAGINATION_PATTERNS = (
 
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["pelican.plugins.sitemap", "strict_build", "clean_feeds", "post_links", "snippets"]
-
-class _CodeFormatter(HtmlFormatter):
-    """Pygments' HTML, with the fence's language on <code> and a bar above each block.
-
-    Markdown's codehilite passes `lang_str` (`language-python`) only to a formatter
-    class, never to Pygments' own: the theme styles ```output blocks by it.
-    The bar holds the language label and a copy button. Both are in the HTML, so the
-    label shows without JavaScript and the page's script adds nothing to the page as it
-    loads (on a long article, that second layout was most of its blocking time). The
-    stylesheet shows the button only when the head script found a clipboard.
-    Tokens the theme never colours (plain names, punctuation, spaces) get no
-    <span> of their own: a third of a code-heavy page's weight and elements.
-    """
-
-    PLAIN = {Token.Text, Token.Text.Whitespace, Token.Name, Token.Punctuation}
-
-    def __init__(self, lang_str="", **options):
-        super().__init__(**options)
-        self.lang_str = lang_str
-
-    def format(self, tokensource, outfile):
-        # A plain token becomes the root type, which has no class: no <span> for it.
-        plain = ((Token if ttype in self.PLAIN else ttype, value) for ttype, value in tokensource)
-        return super().format(plain, outfile)
-
-    def wrap(self, source):
-        lang = self.lang_str.removeprefix("language-") or "text"
-        label = "Expected output" if lang == "output" else lang
-        bar = f'<div class="code-bar" data-pagefind-ignore><span>{escape(label)}</span>'
-        if lang != "output":
-            bar += ('<button type="button" class="copy-button"><span>Copy</span>'
-                    f'<span class="visually-hidden"> {escape(lang)} code</span></button>')
-        code_class = f' class="{escape(self.lang_str)}"' if self.lang_str else ""
-        yield 0, f"{bar}</div><pre><code{code_class}>"
-        yield from source
-        yield 0, "</code></pre>"
-
-
-_CODE_BAR = re.compile(r'<div class="code-bar".*?</div>', re.S)
-
-
-def _without_code_bars(html):
-    """The content without its code bars, whose labels and buttons are not words of the post."""
-    return _CODE_BAR.sub("", html)
-
-
-JINJA_FILTERS = {"without_code_bars": _without_code_bars}
+PLUGINS = [
+    "pelican.plugins.sitemap",
+    "strict_build",
+    "clean_feeds",
+    "post_links",
+    "code_bars",
+    "snippets",
+    "theme_assets",
+]
 
 MARKDOWN = {
     "extension_configs": {
-        "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False,
-                                           "pygments_formatter": _CodeFormatter},
+        # plugins/code_bars adds its Pygments formatter: a language label and a copy button on each block.
+        "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False},
         "markdown.extensions.extra": {},
         "markdown.extensions.meta": {},
         "markdown.extensions.toc": {"permalink": False},
@@ -118,22 +74,20 @@ TYPOGRIFY = True
 # Typogrify must never touch code, inline or in blocks.
 TYPOGRIFY_IGNORE_TAGS = ["pre", "code", "kbd", "samp", "script", "style"]
 
-# Feeds: Atom and RSS for everything, per category and per tag, full content.
-FEED_DOMAIN = SITEURL
-FEED_ALL_ATOM = "feeds/all.atom.xml"
-FEED_ALL_RSS = "feeds/all.rss.xml"
-CATEGORY_FEED_ATOM = "feeds/category/{slug}.atom.xml"
-CATEGORY_FEED_RSS = "feeds/category/{slug}.rss.xml"
-TAG_FEED_ATOM = "feeds/tag/{slug}.atom.xml"
-TAG_FEED_RSS = "feeds/tag/{slug}.rss.xml"
+# No feeds here: their links and entry ids must be absolute and permanent, and a development
+# build has no public URL to give them. publishconf.py makes them; `invoke preview` serves them.
 FEED_ATOM = None
 FEED_RSS = None
+FEED_ALL_ATOM = None
+FEED_ALL_RSS = None
+CATEGORY_FEED_ATOM = None
+CATEGORY_FEED_RSS = None
+TAG_FEED_ATOM = None
+TAG_FEED_RSS = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
-RSS_FEED_SUMMARY_ONLY = False
-FEED_MAX_ITEMS = None
 
 SITEMAP = {
     "format": "xml",

@@ -8,6 +8,9 @@ built_site
 dev_site
     Path of the site built with the development settings (pelicanconf.py), as
     `invoke build` makes it.
+dev_build
+    That same build as a ``Build``: its ``output`` directory and what it
+    ``printed`` (stdout and stderr).
 run_pelican
     The function both use: ``run_pelican(settings, output, content="content")``
     runs Pelican in a fresh process from the repository root and returns the
@@ -17,16 +20,28 @@ run_pelican
 Builds go to temporary directories, never to output/. BLOG_SITEURL is removed
 from the environment so the publish build always uses the SITEURL default in
 publishconf.py.
+
+The blog's own plugins (plugins/) are importable by name, as Pelican finds them
+through PLUGIN_PATHS, so tests use what a plugin knows instead of repeating it.
 """
 
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "plugins"))
+
+
+class Build(NamedTuple):
+    """A finished build: where it wrote the site, and what Pelican printed."""
+
+    output: Path
+    printed: str
 
 
 def _run_pelican(settings, output, content="content"):
@@ -41,7 +56,7 @@ def _build(settings, output):
         f"pelican -s {settings} exited {result.returncode}\n"
         f"--- stdout ---\n{result.stdout[-5000:]}\n--- stderr ---\n{result.stderr[-5000:]}"
     )
-    return Path(output)
+    return Build(Path(output), result.stdout + result.stderr)
 
 
 @pytest.fixture(scope="session")
@@ -52,10 +67,16 @@ def run_pelican():
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
     """The site built once with publishconf.py; returns the output directory."""
-    return _build("publishconf.py", tmp_path_factory.mktemp("publish") / "output")
+    return _build("publishconf.py", tmp_path_factory.mktemp("publish") / "output").output
 
 
 @pytest.fixture(scope="session")
-def dev_site(tmp_path_factory):
-    """The site built once with pelicanconf.py; returns the output directory."""
+def dev_build(tmp_path_factory):
+    """The site built once with pelicanconf.py, and what the build printed."""
     return _build("pelicanconf.py", tmp_path_factory.mktemp("dev") / "output")
+
+
+@pytest.fixture(scope="session")
+def dev_site(dev_build):
+    """The output directory of dev_build."""
+    return dev_build.output

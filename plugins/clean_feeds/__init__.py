@@ -4,38 +4,31 @@ Pelican uses a `tag:` URI as each RSS item's guid without marking it as not a
 permalink, which the validator rejects ("guid must be a full URL, unless
 isPermaLink attribute is false"). And typogrify's `<span class="caps">` and
 friends only make sense with the site's CSS, which feed readers do not load.
-Code blocks carry a copy button, which needs the site's script. A Writer subclass
-fixes all three as each item is added.
+Both are fixed in each feed once its entries are in, before it is written.
 """
 
 import re
 
 from pelican import signals
-from pelican.writers import Writer
+
+__all__ = ["clean_feed", "for_feed_readers", "register"]
 
 TYPOGRIFY_SPAN = re.compile(r'<span class="(?:caps|amp|dquo|quo|pull-[\w-]+|push-[\w-]+)">(.*?)</span>', re.S)
 
 
-COPY_BUTTON = re.compile(r'<button type="button" class="copy-button">.*?</button>', re.S)
+def for_feed_readers(html: str) -> str:
+    """`html` without typogrify's spans (their text stays)."""
+    return TYPOGRIFY_SPAN.sub(r"\1", html)
 
 
-def for_feed_readers(html):
-    return COPY_BUTTON.sub("", TYPOGRIFY_SPAN.sub(r"\1", html))
-
-
-class CleanFeedWriter(Writer):
-    def _add_item_to_the_feed(self, feed, item):
-        super()._add_item_to_the_feed(feed, item)
-        entry = feed.items[-1]
+def clean_feed(context, feed) -> None:
+    """Mark every guid as not a permalink and take typogrify's spans out of the entries."""
+    for entry in feed.items:
         entry["unique_id_is_permalink"] = False  # the guid is a tag: URI, stable but not a URL
         for key in ("description", "content"):
             if entry.get(key):
                 entry[key] = for_feed_readers(entry[key])
 
 
-def get_writer(pelican_object):
-    return CleanFeedWriter
-
-
-def register():
-    signals.get_writer.connect(get_writer)
+def register() -> None:
+    signals.feed_generated.connect(clean_feed)

@@ -14,7 +14,7 @@ from pelican import signals
 RELATED_LIMIT = 3
 
 
-def link_posts(generator):
+def link_posts(generator) -> None:
     articles = list(generator.articles)  # published, newest first
     by_tag = defaultdict(list)
     for article in articles:
@@ -34,5 +34,5 @@ def link_posts(generator):
         article.related_posts = [(count, by_id[key]) for key, count in best[:RELATED_LIMIT]]
 
 
-def register():
+def register() -> None:
     signals.article_generator_finalized.connect(link_posts)

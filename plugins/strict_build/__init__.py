@@ -27,10 +27,7 @@ class ErrorCollector(logging.Handler):
         self.content_path = Path.cwd()
 
     def emit(self, record):
-        exc = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
-        path = _path_argument(record)
-        if path is not None and not path.is_absolute():
-            path = self.content_path / path  # Pelican names content files relative to PATH
+        path, exc = failed_source(record, self.content_path)
         message = record.getMessage()
         if exc is not None:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -39,12 +36,23 @@ class ErrorCollector(logging.Handler):
         self.problems.append(f"{where}: error: {message}" if where else f"error: {message}")
 
 
-def _path_argument(record):
-    """The content file a record is about, when Pelican passed one."""
+CONTENT_SUFFIXES = (".md", ".markdown", ".rst", ".html")
+
+
+def failed_source(record: logging.LogRecord, content_path: Path) -> tuple[Path | None, BaseException | None]:
+    """The content file (under `content_path`, Pelican's PATH) an error record is about, and
+    the exception behind it, when known.
+
+    Pelican has no public hook for a file it failed to read, so this relies on an internal
+    (pelican.generators, as of pelican==4.12.0): such a file is logged as "Could not process
+    %s" with its path, relative to PATH, as the argument, from inside the `except` block, so
+    the exception is the one being handled (the record carries it only with DEBUG).
+    """
+    exc = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
     for arg in record.args if isinstance(record.args, tuple) else ():
-        if isinstance(arg, (str, Path)) and str(arg).endswith((".md", ".markdown", ".rst", ".html")):
-            return Path(arg)
-    return None
+        if isinstance(arg, (str, Path)) and str(arg).endswith(CONTENT_SUFFIXES):
+            return content_path / arg, exc  # an absolute path stays as it is
+    return None, exc
 
 
 def _locate(path, exc):
@@ -73,15 +81,15 @@ def _display(path):
 _collector = ErrorCollector()
 
 
-def start_collecting(pelican_object):
+def start_collecting(pelican_object) -> None:
     _collector.problems.clear()
-    _collector.content_path = Path(pelican_object.path)
+    _collector.content_path = Path(pelican_object.settings["PATH"])
     logger = logging.getLogger("pelican")
     if _collector not in logger.handlers:
         logger.addHandler(_collector)
 
 
-def fail_if_errors(pelican_object):
+def fail_if_errors(pelican_object) -> None:
     if _collector.problems:
         problems = list(_collector.problems)
         _collector.problems.clear()
@@ -90,6 +98,6 @@ def fail_if_errors(pelican_object):
         )
 
 
-def register():
+def register() -> None:
     signals.initialized.connect(start_collecting)
     signals.finalized.connect(fail_if_errors)

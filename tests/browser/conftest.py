@@ -7,12 +7,16 @@ server    that copy served by a ThreadingHTTPServer on 127.0.0.1:<free port> in 
 browser   Debian's Chromium (/usr/bin/chromium) driven by Playwright
 open_tab  opens a page in a fresh browser context and records every request,
           console message and page error
+axe       axe-core (axe-playwright-python), for accessibility.violations()
+vnu       vnu(*args) runs the W3C Nu HTML Checker (vnu.jar, with Java) and
+          returns its messages
 
 Under CI (CI=true) a missing tool fails the test; elsewhere it skips with the reason.
 """
 
 import contextlib
 import functools
+import json
 import shutil
 import subprocess
 import sys
@@ -22,7 +26,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from required import require
 
 from .site import SiteMap
@@ -34,6 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -155,3 +159,25 @@ def open_tab(browser, server):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture(scope="session")
+def vnu():
+    java = shutil.which("java")
+    require(java is not None, "Java is missing (apt-get install default-jre-headless)")
+    require(VNU_JAR.is_file(), f"{VNU_JAR} is missing (npm ci --ignore-scripts)")
+
+    def run(*args):
+        result = subprocess.run([java, "-Xss16m", "-jar", str(VNU_JAR), "--format", "json", *map(str, args)],
+                                capture_output=True, text=True, timeout=600)
+        assert result.stderr.strip(), f"vnu printed nothing (exit {result.returncode}): {result.stdout}"
+        return json.loads(result.stderr)["messages"]
+
+    return run

@@ -5,6 +5,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 ARTICLE_PATH = re.compile(r"^\d{4}/[^/]+/index\.html$")
+# The names of SiteMap.key_pages(), known before the site is built, to parametrize tests by.
+KEY_PAGES = ["home", "article", "archives", "tag", "search", "404"]
 
 
 class _Text(HTMLParser):

@@ -2,21 +2,8 @@
 
 import pytest
 
-from .test_pages import KEY_PAGES
-
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
-def _violations(axe, page, tags):
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": tags}, "resultTypes": ["violations"]})
-    return results.violations_count, results.generate_report()
+from .accessibility import WCAG_TAGS, violations
+from .site import KEY_PAGES
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -29,7 +16,7 @@ def test_no_wcag_violations(open_tab, site_map, axe, name, scheme):
         # Check the page with results on it too, marks and all.
         tab.page.get_by_label("Search posts and pages").fill("python")
         tab.page.wait_for_function("document.querySelectorAll('#search-results li').length > 0")
-    count, report = _violations(axe, tab.page, WCAG_TAGS)
+    count, report = violations(axe, tab.page)
     assert count == 0, report
 
 
@@ -39,7 +26,7 @@ def test_no_best_practice_problems_on_an_article(open_tab, site_map, axe, scheme
     tab = open_tab(color_scheme=scheme)
     tab.goto(site_map.key_pages()["article"])
     tab.page.wait_for_load_state("networkidle")
-    count, report = _violations(axe, tab.page, WCAG_TAGS + ["best-practice"])
+    count, report = violations(axe, tab.page, WCAG_TAGS + ["best-practice"])
     assert count == 0, report
 
 
@@ -72,5 +59,5 @@ def test_axe_does_catch_a_violation(open_tab, axe):
     tab.goto("/")
     tab.page.evaluate("""document.querySelector('main').insertAdjacentHTML('beforeend',
         '<p style="color:#ddd;background:#fff">faint text</p>')""")
-    count, report = _violations(axe, tab.page, WCAG_TAGS)
+    count, report = violations(axe, tab.page)
     assert count >= 1 and "color-contrast" in report, report

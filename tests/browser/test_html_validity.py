@@ -1,33 +1,7 @@
 """Every built HTML page (development and publish builds) and the theme's CSS pass the
 W3C Nu HTML Checker (vnu.jar from the npm package vnu-jar, run with Java), warnings included."""
 
-import json
-import shutil
-import subprocess
 from pathlib import Path
-
-import pytest
-
-from required import require
-
-from .conftest import ROOT
-
-VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-
-
-@pytest.fixture(scope="module")
-def vnu():
-    java = shutil.which("java")
-    require(java is not None, "Java is missing (apt-get install default-jre-headless)")
-    require(VNU_JAR.is_file(), f"{VNU_JAR} is missing (npm ci --ignore-scripts)")
-
-    def run(*args):
-        result = subprocess.run([java, "-Xss16m", "-jar", str(VNU_JAR), "--format", "json", *map(str, args)],
-                                capture_output=True, text=True, timeout=600)
-        assert result.stderr.strip(), f"vnu printed nothing (exit {result.returncode}): {result.stdout}"
-        return json.loads(result.stderr)["messages"]
-
-    return run
 
 
 def _describe(messages, roots):

@@ -21,7 +21,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from required import require
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, ROOT

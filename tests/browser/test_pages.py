@@ -2,7 +2,7 @@
 
 import pytest
 
-KEY_PAGES = ["home", "article", "archives", "tag", "search", "404"]
+from .site import KEY_PAGES
 
 
 @pytest.mark.parametrize("name", KEY_PAGES)

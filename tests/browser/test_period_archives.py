@@ -6,7 +6,6 @@ import sys
 import pytest
 
 from .conftest import ROOT
-from .test_html_validity import vnu  # noqa: F401 (the fixture)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,7 @@ def test_year_and_month_archives(period_site, site_map):
     assert "<h1>Posts from " in html and 'class="archive-list"' in html
 
 
-def test_period_archives_are_valid_html(vnu, period_site):  # noqa: F811 (fixture)
+def test_period_archives_are_valid_html(vnu, period_site):
     pages = sorted(period_site.glob("[0-9][0-9][0-9][0-9]/index.html")) + sorted(
         period_site.glob("*/[01][0-9]/index.html"))
     problems = [m for m in vnu(*pages) if m["type"] != "info" or m.get("subType") == "warning"]

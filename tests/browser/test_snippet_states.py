@@ -11,8 +11,8 @@ import textwrap
 
 import pytest
 
+from .accessibility import violations
 from .conftest import ROOT, serving
-from .test_accessibility import WCAG_TAGS
 
 POST = textwrap.dedent('''\
     Title: Every snippet state
@@ -85,9 +85,7 @@ def test_the_page_shows_every_state(states_site):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_snippet_states_are_accessible_and_look_right(open_tab, states_url, artifacts, scheme):
-    from axe_playwright_python.sync_playwright import Axe
-
+def test_snippet_states_are_accessible_and_look_right(open_tab, states_url, artifacts, axe, scheme):
     tab = open_tab(base_url=states_url, color_scheme=scheme, viewport={"width": 1280, "height": 900})
     page = tab.page
     tab.goto("/2026/every-snippet-state/")
@@ -108,8 +106,8 @@ def test_snippet_states_are_accessible_and_look_right(open_tab, states_url, arti
     assert page.locator(".highlight:has(.language-output) .code-bar").inner_text().strip().lower() == "expected output"
     assert page.locator(".highlight:has(.language-output) .copy-button").count() == 0
     assert page.locator(".highlight:has(.language-python) .copy-button").count() == 4
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    assert results.violations_count == 0, results.generate_report()
+    count, report = violations(axe, page)
+    assert count == 0, report
     page.screenshot(path=str(artifacts / f"snippet-states-desktop-{scheme}.png"), full_page=True)
     assert not tab.foreign_requests()
     assert not tab.page_errors and not tab.console_errors
