@@ -119,7 +119,7 @@ def production_build(output):
 
 @task(help={"dry_run": "Build, then show what would change on the server; upload nothing."})
 def publish(c, dry_run=False):
-    """Build with publishconf.py into a fresh directory and, only if that succeeds, rsync it to the server over SSH (BLOG_SSH_* settings)."""
+    """Build with publishconf.py into a fresh directory; only if that succeeds, rsync it over SSH (BLOG_SSH_*)."""
     from publishing import guard, provenance, rsync, settings
 
     target = rsync.Target.from_settings(settings.Settings.load(PUBLISH_SETTINGS))
@@ -135,7 +135,7 @@ def publish(c, dry_run=False):
     "push": "Push the branch (default); --no-push only commits it locally.",
 })
 def gh_pages(c, remote=None, branch=None, cname=None, push=True):
-    """Build with publishconf.py into a fresh directory and, only if that succeeds, commit it to the gh-pages branch (ghp-import) and push."""
+    """Build with publishconf.py into a fresh directory; only if that succeeds, commit it to gh-pages and push."""
     from publishing import ghpages, guard, provenance, settings
 
     destination = ghpages.Destination.from_settings(
@@ -171,8 +171,7 @@ def livereload(c):
     "update": "Rewrite the `output` fences in the posts from what their blocks print now.",
 })
 def snippets(c, refresh=False, update=False):
-    """Verify every code block of every post without building the site (`python -m snippets`)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
-    command = [sys.executable, "-m", "snippets", *(["--refresh"] if refresh else []),
+    """Verify every code block of every post without building the site (the `snippets` command)."""
+    command = [sys.executable, "-m", "pelican_snippets", *(["--refresh"] if refresh else []),
                *(["--update"] if update else [])]
-    sys.exit(subprocess.run(command, cwd=ROOT, env=env).returncode)
+    sys.exit(subprocess.run(command, cwd=ROOT).returncode)

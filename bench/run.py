@@ -7,7 +7,7 @@ directory and measures, on that same corpus and in one run:
   * a plain Pelican build without our plugin;
   * the build with the plugin, cold cache and warm cache;
   * an edit to one post's code (and how many blocks re-ran);
-  * verifying every block cold with `python -m snippets` (and, for
+  * verifying every block cold with the `snippets` command (and, for
     information, with our pytest collection) against pytest-markdown-docs
     verifying the same blocks (the peer runs each block in-process; we
     isolate each post in its own process).
@@ -33,15 +33,17 @@ BLOCKS = [
     "import math\nvalues = [math.sqrt(n) for n in range({n} % 50 + 10)]\nprint(round(sum(values), 3))",
     "from collections import Counter\nwords = 'the quick brown fox jumps over the lazy dog the end'.split()\n"
     "print(Counter(words).most_common(1)[0][0], {n})",
-    "def fib(k):\n    a, b = 0, 1\n    for _ in range(k):\n        a, b = b, a + b\n    return a\n\nprint(fib({n} % 30))",
+    "def fib(k):\n    a, b = 0, 1\n    for _ in range(k):\n        a, b = b, a + b\n    return a\n\n"
+    "print(fib({n} % 30))",
 ]
 
 
 def write_corpus(content, posts):
     (content / "posts").mkdir(parents=True)
     for n in range(posts):
-        body = "\n\n".join(f"Paragraph {i} of post {n}, with some prose to render.\n\n```python\n{code.format(n=n)}\n```"
-                           for i, code in enumerate(BLOCKS))
+        body = "\n\n".join(
+            f"Paragraph {i} of post {n}, with some prose to render.\n\n```python\n{code.format(n=n)}\n```"
+            for i, code in enumerate(BLOCKS))
         (content / "posts" / f"post-{n:04d}.md").write_text(
             f"Title: Post {n}\nDate: 2024-01-01 {n % 24:02d}:{n % 60:02d}\nCategory: Bench\nTags: t{n % 7}\n"
             f"Slug: post-{n:04d}\nSummary: Post number {n}.\n\n{body}\n", encoding="utf-8")
@@ -50,7 +52,7 @@ def write_corpus(content, posts):
 def settings(work, plugin):
     """A settings file like ours, with or without the snippet plugin, caching into work/cache."""
     path = work / ("with.py" if plugin else "plain.py")
-    plugins = "PLUGINS" if plugin else "[name for name in PLUGINS if name != 'snippets']"
+    plugins = "PLUGINS" if plugin else "[name for name in PLUGINS if name != 'pelican.plugins.snippets']"
     path.write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
         f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nPLUGINS = {plugins}\n"
@@ -66,8 +68,9 @@ def timed(command, cwd, env=None):
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
                             env={**environment, **(env or {})}, timeout=1800)
     elapsed = time.perf_counter() - started
-    if result.returncode not in (0,):
-        sys.exit(f"command failed ({result.returncode}): {' '.join(map(str, command))}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    if result.returncode != 0:
+        sys.exit(f"command failed ({result.returncode}): {' '.join(map(str, command))}\n"
+                 f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
     return elapsed, result.stdout
 
 
@@ -85,32 +88,32 @@ def measure(posts, repeat):
         outputs = iter(range(10**6))
         # Every build writes into a new, empty directory: overwriting the files of the
         # build just before makes the file system's timings swing by a second or more.
-        build = lambda s: [PYTHON, "-m", "pelican", str(content), "-s", str(s), "-o", str(work / f"out{next(outputs)}")]
+        def build(s):
+            return [PYTHON, "-m", "pelican", str(content), "-s", str(s), "-o", str(work / f"out{next(outputs)}")]
 
-        clear = lambda: shutil.rmtree(work / "cache", ignore_errors=True)
+        def clear():
+            return shutil.rmtree(work / "cache", ignore_errors=True)
         target = content / "posts" / "post-0000.md"
         original = target.read_text()
         edits = iter(range(10**6))
-        edit = lambda: target.write_text(original.replace("range(0 % 50 + 10)", f"range({next(edits) + 11})"))
-        conftest = work / "conftest.py"
+        def edit():
+            return target.write_text(original.replace("range(0 % 50 + 10)", f"range({next(edits) + 11})"))
         (work / "pelicanconf.py").write_text(f"PATH = 'content'\nSNIPPETS = {{'cache_dir': {str(work / 'cache')!r}}}\n")
         (work / "pytest.ini").write_text("[pytest]\n")
-        use_our_pytest_plugin = lambda: conftest.write_text(
-            f"import sys\nsys.path.insert(0, {str(ROOT / 'plugins')!r})\npytest_plugins = ['snippets.pytest_plugin']\n")
-        ours = [PYTHON, "-m", "snippets", "--refresh"]
+        ours = [str(Path(PYTHON).parent / "snippets"), "--refresh"]
         ours_pytest = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "content", "--snippets-refresh"]
-        peer = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--markdown-docs", "content"]
+        # Our pytest plugin loads itself through its entry point: the peer runs without it.
+        peer = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:snippets", "--markdown-docs",
+                "content"]
         # (name, command, what to do first, environment, working directory)
         steps = [
             ("plain build", lambda: build(plain), None, None, ROOT),
             ("build, cold cache", lambda: build(with_plugin), clear, None, ROOT),
             ("build, warm cache", lambda: build(with_plugin), None, None, ROOT),
             ("build after editing one post", lambda: build(with_plugin), edit, None, ROOT),
-            ("ours: python -m snippets, cold", lambda: ours, clear, {"PYTHONPATH": str(ROOT / "plugins")}, work),
-            ("peer: pytest-markdown-docs", lambda: peer, lambda: conftest.unlink(missing_ok=True),
-             {"PYTHONPATH": ""}, work),
-            ("ours: pytest content/, cold", lambda: ours_pytest, lambda: (clear(), use_our_pytest_plugin()),
-             {"PYTHONPATH": ""}, work),
+            ("ours: snippets command, cold", lambda: ours, clear, None, work),
+            ("peer: pytest-markdown-docs", lambda: peer, None, None, work),
+            ("ours: pytest content/, cold", lambda: ours_pytest, clear, None, work),
         ]
         # Rounds of every step, rather than each step repeated: this VM's speed drifts over
         # minutes. Within a round, what is compared runs back to back.
@@ -139,7 +142,7 @@ def report(posts, times, counts):
     checks = [
         ("cold build / plain build", "build, cold cache", "plain build", 1.30),
         ("warm build / plain build", "build, warm cache", "plain build", 1.05),
-        ("ours cold / peer", "ours: python -m snippets, cold", "peer: pytest-markdown-docs", 0.50),
+        ("ours cold / peer", "ours: snippets command, cold", "peer: pytest-markdown-docs", 0.50),
     ]
     for name, ours, base, target in checks:
         ratios = sorted(a / b for a, b in zip(times[ours], times[base]))

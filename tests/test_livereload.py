@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from pelican_snippets.extract.collect import read_document
+
 ROOT = Path(__file__).resolve().parent.parent
 COPIED = ["content", "theme", "plugins", "publishing", "pelicanconf.py", "publishconf.py", "tasks.py"]
 POST = "content/posts/python-class-vs-instance-attributes.md"
@@ -77,8 +79,6 @@ def test_editing_a_post_rebuilds_it_and_reruns_only_its_blocks(served_blog):
     assert len(builds(log)) == 1
     post = blog / POST
     text = post.read_text()
-    sys.path.insert(0, str(ROOT / "plugins"))
-    from snippets.reader import read_document
     blocks_in_post = len(read_document(text, POST).blocks)
     edited = text.replace(
         "print(rex.name, fido.name)   # each found on its own instance",

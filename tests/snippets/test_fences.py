@@ -1,9 +1,13 @@
-"""Finding blocks: the lines we report are the lines in the file, and the blocks we
-find are exactly the blocks Python-Markdown renders."""
+"""Finding fenced blocks (extract/fences.py, through read_document).
+
+The lines we report are the lines in the file, and the blocks we find are
+exactly the blocks Python-Markdown renders.
+"""
 
 import markdown
 import pytest
-from conftest import read_document
+
+from pelican_snippets.extract.collect import read_document
 
 HEADER = "Title: T\nDate: 2024-01-01\nTags: a, b\n\n"
 
@@ -66,22 +70,8 @@ def test_unclosed_fence_is_a_problem_with_its_line():
     text = "Intro.\n\n```python\nx = 1\n"
     document = read_document(text, "p.md")
     assert document.blocks == []
-    assert document.problems and document.problems[0][0] == 3
-    assert "never closed" in document.problems[0][1]
-
-
-def test_options_are_removed_before_highlighting():
-    text = '```python skip="Windows only" \nimport msvcrt\n```\n'
-    document = read_document(text, "p.md")
-    html = markdown.markdown(text, extensions=["fenced_code"])  # what plain Markdown makes of it
-    assert 'language-python' not in html  # fenced_code alone cannot read our options...
-    from snippets.reader import SnippetCollector, PRIORITY  # ...so the collector rewrites the fence
-    md = markdown.Markdown(extensions=["fenced_code"])
-    md.preprocessors.register(SnippetCollector(md, document, {"python"}), "snippets", PRIORITY)
-    rendered = md.convert(text)
-    assert '<code class="language-python">import msvcrt' in rendered
-    assert "skip" not in rendered
-    assert document.blocks[0].options.skip == "Windows only"
+    assert document.problems and document.problems[0].line == 3
+    assert "never closed" in document.problems[0].message
 
 
 def test_blocks_on_the_page_are_the_blocks_collected():
@@ -95,5 +85,6 @@ def test_an_info_string_markdown_cannot_read_is_a_problem():
     text = 'Intro.\n\n```csharp title="Program.cs"\nvar x = 1;\n```\n'
     document = read_document(text, "p.md")
     assert document.blocks == []
-    assert document.problems == [(3, 'the fence ```csharp title="Program.cs" is not understood: options are read '
-                                     "only on python, pycon, shell and output blocks; write just ```csharp")]
+    assert [(p.line, p.message) for p in document.problems] == [
+        (3, 'the fence ```csharp title="Program.cs" is not understood: options are read '
+            "only on python, pycon, shell and output blocks; write just ```csharp")]

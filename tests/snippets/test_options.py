@@ -1,8 +1,11 @@
-"""Options in the info string: every valid form accepted, every mistake named."""
+"""Options in the info string (extract/options.py): every valid form accepted, every mistake named."""
 
 import pytest
-from conftest import read_document
-from snippets.options import OptionError, Raises, parse_options
+
+from pelican_snippets.extract.collect import read_document
+from pelican_snippets.extract.options import OptionError, Raises, parse_options
+
+from .helpers import fence
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -27,7 +30,8 @@ def test_valid_options(text, expected):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("skipp='x'", "unknown option 'skipp' (did you mean 'skip'?); valid options: hl_lines, isolated, output, raises, skip, timeout"),
+    ("skipp='x'", "unknown option 'skipp' (did you mean 'skip'?); "
+                  "valid options: hl_lines, isolated, output, raises, skip, timeout"),
     ("frobnicate", "unknown option 'frobnicate'; valid options:"),
     ("skip", "option 'skip' needs a value"),
     ('skip=""', "needs a reason"),
@@ -66,3 +70,8 @@ def test_option_errors_do_not_stop_other_blocks_being_collected():
     text = "```python bogus\na = 1\n```\n\n```python\nb = 2\n```\n"
     blocks = read_document(text, "p.md").blocks
     assert [bool(block.problem) for block in blocks] == [True, False]
+
+
+def test_options_are_checked_per_kind():
+    document = read_document(fence("echo hi", "bash run raises=ValueError"), "p.md")
+    assert "option not valid for shell blocks: 'raises'" in document.blocks[0].problem

@@ -1,0 +1,55 @@
+"""Encode a job as the service's `Request`, and decode its `Answer` into results (see runtime/wire.py)."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+
+from ..config import Config
+from ..model import Result
+from ..plan import Job
+from ..runtime.wire import BlockRequest, Request, compile_block
+from .service import ServiceStopped
+
+
+def job_request(job: Job, config: Config, compiled: bool = True) -> Request:
+    """What the service needs to run a job: its blocks, limits and input files, as plain data.
+
+    With `compiled`, for a service of the build's own interpreter, Python
+    blocks go as code objects: compiling in a freshly forked child costs
+    several times more, as the compiler's memory is copied page by page.
+    """
+    blocks = [_block_request(block, config, compiled) for block in job.blocks]
+    return {"id": 0, "memory_limit": config.memory_limit, "output_limit": config.output_limit,
+            "inputs": list(job.inputs), "blocks": blocks}
+
+
+def _block_request(block, config, compiled) -> BlockRequest:
+    request = {
+        "number": block.number, "label": block.label, "filename": block.source, "kind": block.kind,
+        "first_line": block.first_code_line, "code": block.code,
+        "timeout": block.options.timeout or config.timeout,
+        "ellipsis": block.options.ellipsis,
+        "raises": ({"name": block.options.raises.name, "pattern": block.options.raises.pattern}
+                   if block.options.raises else None),
+        "compiled": None,
+    }
+    if compiled and block.kind == "python":
+        try:
+            request["compiled"] = compile_block(request)
+        except Exception:  # SyntaxError and the like: the child compiles it again and reports it
+            pass
+    return request
+
+
+def job_results(job: Job, answer: Future) -> list:
+    """The results of a job from the service's answer (a Future of its outcomes)."""
+    try:
+        outcomes = answer.result()
+    except ServiceStopped as stopped:
+        return [Result.service_stopped(block, str(stopped)) for block in job.blocks]
+    return [Result.from_outcome(block, outcome) for block, outcome in zip(job.blocks, outcomes)]
+
+
+def run_job(job: Job, config: Config, service) -> list:
+    """Run one job and wait for its results."""
+    return job_results(job, service.submit(job_request(job, config)))

@@ -1,0 +1,129 @@
+"""The SNIPPETS setting: defaults, and validation with a message for each mistake."""
+
+import os
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULTS = {
+    "enabled": True,
+    "timeout": 30,
+    "memory_limit_mb": 1024,
+    "output_limit_kb": 1024,
+    "on_failure": "report",
+    "languages": ["python", "py", "python3"],
+    "pass_env": [],
+    "jobs": 0,
+    "cache_dir": ".snippets-cache",
+    "refresh": False,
+}
+POLICIES = ("report", "fail")
+
+
+class ConfigError(ValueError):
+    """SNIPPETS in the settings file is wrong; the message says which key and why."""
+
+
+def default_jobs() -> int:
+    """One post's process per core, plus one: between one process ending and the next
+    starting, the service and the build need a core, and the extra process keeps every
+    core busy meanwhile."""
+    return (os.cpu_count() or 1) + 1
+
+
+@dataclass(frozen=True)
+class Config:
+    enabled: bool = True
+    timeout: float = 30
+    memory_limit_mb: int = 1024
+    output_limit_kb: int = 1024
+    on_failure: str = "report"
+    languages: tuple = ("python", "py", "python3")
+    pass_env: tuple = ()
+    jobs: int = field(default_factory=default_jobs)
+    cache_dir: str | None = None   # None: no cache
+    refresh: bool = False          # ignore stored results (they are replaced)
+
+    @property
+    def output_limit(self) -> int:
+        return self.output_limit_kb * 1024
+
+    @property
+    def memory_limit(self) -> int:
+        return self.memory_limit_mb * 1024 * 1024 if self.memory_limit_mb else 0
+
+
+def load_config(settings: dict) -> Config:
+    """Build a Config from the SNIPPETS setting, refusing unknown keys and bad values."""
+    given = settings.get("SNIPPETS", {}) or {}
+    if not isinstance(given, dict):
+        raise ConfigError(f"SNIPPETS must be a dict, not {type(given).__name__}")
+    unknown = sorted(set(given) - set(DEFAULTS))
+    if unknown:
+        raise ConfigError(f"SNIPPETS has unknown key(s) {', '.join(map(repr, unknown))}; "
+                          f"valid keys: {', '.join(sorted(DEFAULTS))}")
+    values = {**DEFAULTS, **given}
+    _check(isinstance(values["enabled"], bool), "enabled", "True or False", values)
+    _check(_number(values["timeout"]) and values["timeout"] > 0, "timeout",
+           "a number of seconds above 0", values)
+    _check(_whole(values["memory_limit_mb"]) and values["memory_limit_mb"] >= 0, "memory_limit_mb",
+           "a whole number of MiB (0 for no limit)", values)
+    _check(_whole(values["output_limit_kb"]) and values["output_limit_kb"] > 0, "output_limit_kb",
+           "a whole number of KiB above 0", values)
+    _check(values["on_failure"] in POLICIES, "on_failure", " or ".join(map(repr, POLICIES)), values)
+    _check(_names(values["languages"]) and values["languages"], "languages",
+           "a non-empty list of language names", values)
+    _check(_names(values["pass_env"]), "pass_env", "a list of environment variable names", values)
+    _check(_whole(values["jobs"]) and values["jobs"] >= 0, "jobs",
+           "a whole number of parallel processes (0 for one per core, plus one)", values)
+    _check(values["cache_dir"] is None or (isinstance(values["cache_dir"], str) and values["cache_dir"]),
+           "cache_dir", "a directory path, or None for no cache", values)
+    _check(isinstance(values["refresh"], bool), "refresh", "True or False", values)
+    return Config(
+        enabled=values["enabled"],
+        timeout=float(values["timeout"]),
+        memory_limit_mb=values["memory_limit_mb"],
+        output_limit_kb=values["output_limit_kb"],
+        on_failure=values["on_failure"],
+        languages=tuple(name.lower() for name in values["languages"]),
+        pass_env=tuple(values["pass_env"]),
+        jobs=values["jobs"] or default_jobs(),
+        cache_dir=values["cache_dir"],
+        # SNIPPETS_REFRESH=1 in the environment forces a full re-run (`invoke snippets --refresh`).
+        refresh=values["refresh"] or os.environ.get("SNIPPETS_REFRESH") == "1",
+    )
+
+
+def read_settings_file(path) -> tuple[Path, Config]:
+    """The content folder and Config of a Pelican settings file, without importing Pelican.
+
+    For the `snippets` command and pytest, which need only PATH and SNIPPETS:
+    importing Pelican would cost them more than verifying a small blog. The file runs as
+    plain Python with its folder on sys.path (so publishconf.py can import
+    pelicanconf), and a relative PATH is taken from that folder, as Pelican does.
+    """
+    path = Path(path).resolve()
+    sys.path.insert(0, str(path.parent))
+    try:
+        settings = runpy.run_path(str(path))
+    finally:
+        sys.path.remove(str(path.parent))
+    return path.parent / settings.get("PATH", "content"), load_config(settings)
+
+
+def _check(ok, key, expected, values):
+    if not ok:
+        raise ConfigError(f"SNIPPETS[{key!r}] must be {expected}, not {values[key]!r}")
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _whole(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _names(value):
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) and v for v in value)

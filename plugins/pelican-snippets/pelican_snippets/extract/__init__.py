@@ -1,0 +1,1 @@
+"""Find a post's runnable blocks: fences as Python-Markdown reads them, their options, their order."""

@@ -1,0 +1,82 @@
+"""Find the fenced code blocks of a Markdown file, exactly as Python-Markdown does.
+
+Python-Markdown's `fenced_code` only recognises fences that start at column 0
+(so not inside lists or blockquotes with our configuration), closes a block at
+the first line holding the very same fence followed only by spaces, and
+ignores an opening line whose info string it cannot read. We follow the same
+rules on the same lines, so the blocks we run are the blocks readers see.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_OPENING = re.compile(r"^(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^\n]*?)[ ]*$")
+# What fenced_code itself accepts after the fence (language, hl_lines or {attrs}).
+_NATIVE_INFO = re.compile(r"""^(\{[^\n]*\}|\.?[\w#.+-]*[ ]*(hl_lines=("|')[^\n]*?\3[ ]*)?)$""")
+_ATTR_LANGUAGE = re.compile(r"\{\s*\.([\w#.+-]+)")
+
+
+@dataclass(frozen=True)
+class Fence:
+    """A fenced block as it stands in the file: 0-based line indexes, raw info string."""
+
+    open_index: int
+    close_index: int
+    fence: str
+    info: str
+
+    @property
+    def language(self) -> str:
+        if self.info.startswith("{"):
+            match = _ATTR_LANGUAGE.match(self.info)
+            return match.group(1).lower() if match else ""
+        word = self.info.split(maxsplit=1)[0] if self.info else ""
+        return word.lstrip(".").lower()
+
+    @property
+    def option_text(self) -> str:
+        if self.info.startswith("{"):
+            return ""
+        parts = self.info.split(maxsplit=1)
+        return parts[1] if len(parts) > 1 else ""
+
+
+def find_fences(lines: list, understands=lambda language: False) -> Iterator[tuple]:
+    """Yield (Fence or None, problem) for every fenced block in `lines`.
+
+    `understands(language)` tells whether our plugin reads that language's
+    options; other fences count only if fenced_code can read their info string.
+    An info string fenced_code cannot read, and an opening fence never closed,
+    are reported as problems: Python-Markdown would print them as plain text.
+    """
+    index = 0
+    while index < len(lines):
+        match = _OPENING.match(lines[index])
+        if not match:
+            index += 1
+            continue
+        fence, info = match.group("fence"), match.group("info")
+        candidate = Fence(index, -1, fence, info)
+        if not (understands(candidate.language) or _NATIVE_INFO.match(info)):
+            # fenced_code cannot read this info string, so the block would be shown as text
+            yield None, (index, f"the fence {fence}{info} is not understood: options are read only on "
+                                f"python, pycon, shell and output blocks; write just {fence}{candidate.language}")
+            index += 1
+            continue
+        close = _closing_index(lines, index + 1, fence)
+        if close is None:
+            if info:  # a bare fence with no partner is ordinary text, not a mistake
+                yield None, (index, f"the {fence}{info} fence opened here is never closed "
+                                    f"(close it with a line holding exactly {fence})")
+            index += 1
+            continue
+        yield Fence(index, close, fence, info), None
+        index = close + 1
+
+
+def _closing_index(lines, start, fence):
+    for index in range(start, len(lines)):
+        if lines[index].rstrip(" ") == fence:
+            return index
+    return None

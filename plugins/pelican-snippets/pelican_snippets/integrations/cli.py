@@ -1,0 +1,79 @@
+"""`snippets [PATH ...]`: verify the posts' code blocks without building the site.
+
+The same reading, options, bounds, cache and `file:line` report as a build,
+without Pelican: the settings file is executed as plain Python for its PATH
+and SNIPPETS. `--update` rewrites `output` fences from what the blocks print.
+Exits 1 if any block fails, 2 for a wrong command line or settings file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..config import ConfigError, read_settings_file
+
+# The snippet service starts as soon as the settings are known; the rest (the
+# pipeline, the cache, the reader and Markdown) is imported while it starts up.
+
+
+def markdown_files(paths) -> Iterator[Path]:
+    for path in map(Path, paths):
+        yield from [path] if path.is_file() else sorted(path.rglob("*.md"))
+
+
+def main(argv: list | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="snippets", description=__doc__.splitlines()[0].split(": ", 1)[1])
+    parser.add_argument("paths", nargs="*", help="Markdown files or folders (default: the settings' PATH)")
+    parser.add_argument("--settings", default="pelicanconf.py", help="Pelican settings file (default: %(default)s)")
+    parser.add_argument("--refresh", action="store_true", help="ignore cached results; run every block again")
+    parser.add_argument("--update", action="store_true", help="rewrite output fences from the real output")
+    args = parser.parse_args(argv)
+    try:
+        content, config = read_settings_file(args.settings)
+    except (OSError, ConfigError) as error:
+        parser.exit(2, f"{args.settings}: {error}\n")
+    if args.refresh:
+        config = dataclasses.replace(config, refresh=True)
+    paths = args.paths or [content]
+    files = list(markdown_files(paths))
+    if args.update:
+        return update(files, config)
+    from ..client.service import snippet_service
+    service = snippet_service(config)
+    service()
+    from ..present.console import print_report
+    from ..verify.pipeline import verify_documents
+    verification = verify_documents(read_posts(files, config), config, service=service)
+    print_report(verification, write=print)
+    return 1 if verification.failed else 0
+
+
+def read_posts(files, config) -> Iterator:
+    """The documents of the posts with blocks, read one at a time: each post's
+    blocks start running while the next posts are read."""
+    from ..extract.collect import display_path, read_document
+    for path in files:
+        # Bytes, decoded: no text file object per post (read_document normalises line endings).
+        document = read_document(path.read_bytes().decode("utf-8-sig"), display_path(path), config.languages)
+        if document.blocks or document.problems:
+            yield document
+
+
+def update(files, config) -> int:
+    from ..extract.collect import display_path
+    from .update import update_file
+    failed = False
+    for path in files:
+        lines, failures = update_file(path, config)
+        for line in lines:
+            print(f"{display_path(path)}:{line}: updated the expected output")
+        for result in failures:
+            if result.failed:
+                failed = True
+                print(result.error_line())
+    print(f"checked {len(files)} file(s)")
+    return 1 if failed else 0
+

@@ -1,0 +1,102 @@
+"""Verify the blocks with pytest, without building the site: `pytest content/`.
+
+Each runnable block is a test item named after its line, with the same
+options, sessions, bounds, cache and `file:line` errors as in a build. The
+blocks of a file still run together (one process per post), once, when the
+first of its items runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from ..config import read_settings_file
+from ..extract.collect import display_path, read_document
+from ..model import FAILED, NOT_RUN, SKIPPED
+from ..verify.pipeline import verify_documents
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("snippets", "verify the code blocks of the blog's posts")
+    group.addoption("--snippets-settings", default="pelicanconf.py",
+                    help="Pelican settings file whose PATH and SNIPPETS are used (default: pelicanconf.py)")
+    group.addoption("--snippets-refresh", action="store_true",
+                    help="ignore cached results and run every block again")
+
+
+def pytest_configure(config):
+    settings_file = Path(config.rootpath, config.getoption("snippets_settings"))
+    config.snippets_content = None
+    if settings_file.is_file():
+        content, config.snippets_config = read_settings_file(settings_file)
+        config.snippets_content = content.resolve()
+
+
+def pytest_collect_file(file_path, parent):
+    content = parent.config.snippets_content
+    if file_path.suffix == ".md" and content is not None and file_path.resolve().is_relative_to(content):
+        return MarkdownFile.from_parent(parent, path=file_path)
+    return None
+
+
+class SnippetFailure(Exception):
+    """A block's failure, carried to pytest's report as the build would print it."""
+
+
+class MarkdownFile(pytest.File):
+    def collect(self):
+        config = self.config.snippets_config
+        self.document = read_document(self.path.read_text(encoding="utf-8-sig"),
+                                      display_path(self.path), config.languages)
+        self.document_results = None
+        for problem in self.document.problems:
+            yield SnippetItem.from_parent(self, name=f"line {problem.line}: fence", problem=problem)
+        for block in self.document.blocks:
+            yield SnippetItem.from_parent(self, name=f"line {block.line}: {block.label}", block=block)
+
+    def results(self):
+        """The results of this file's blocks.
+
+        The first item to ask runs every collected file at once, in parallel,
+        as a build does; every item then reads its own block's result.
+        """
+        if self.document_results is None:
+            files = {item.parent for item in self.session.items if isinstance(item, SnippetItem)}
+            config = self.config.snippets_config
+            if self.config.getoption("snippets_refresh"):
+                config = dataclasses.replace(config, refresh=True)
+            verification = verify_documents([file.document for file in files], config)
+            for file in files:
+                file.document_results = {result.block.number: result
+                                         for result in verification.results[file.document.source]}
+        return self.document_results
+
+
+class SnippetItem(pytest.Item):
+    def __init__(self, *, block=None, problem=None, **kwargs):
+        super().__init__(**kwargs)
+        self.block, self.problem = block, problem
+
+    def runtest(self):
+        if self.problem:
+            raise SnippetFailure(self.problem.error_line())
+        result = self.parent.results()[self.block.number]
+        if result.status == SKIPPED:
+            pytest.skip(result.message)
+        if result.status == NOT_RUN:
+            pytest.skip(result.message)
+        if result.status == FAILED:
+            details = f"\n{result.details}" if result.details else ""
+            raise SnippetFailure(result.error_line() + details)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, SnippetFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        line = self.block.line if self.block else self.problem.line
+        return self.path, line - 1, self.name

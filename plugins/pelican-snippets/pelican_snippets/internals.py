@@ -1,0 +1,87 @@
+"""Every Pelican and Python-Markdown internal the plugin relies on, each behind one wrapper.
+
+No public hook does these things. `check()` says, in words, which of them an
+upgrade changed; a test calls it, so an upgrade that breaks one fails
+loudly there rather than quietly in a build.
+
+- `Content._content` and the memo cache of `Content.get_content`: the
+  rendered HTML of a post, replaced once its blocks have run.
+- `MarkdownReader._md`, `._source_path` and `._parse_metadata`: our reader
+  is Pelican's `MarkdownReader.read` with one Markdown instance kept for
+  every file, so it sets what `read` sets and parses metadata as it does.
+- Python-Markdown's preprocessor priorities: the collector must run after
+  whitespace normalisation and before the metadata header is removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+
+PELICAN_CHECKED = "4.12.0"     # the Pelican release these were read against
+MARKDOWN_CHECKED = "3.11.3"    # and the Python-Markdown release
+# sha256 of the source of the Pelican methods our reader stands in for (MarkdownReader.read
+# and ._parse_metadata): a change there may need the same change in integrations/build.py.
+READER_SOURCE = {
+    "read": "1c8cfd04d8822d5708f08f3ad16acd33b34ebe9981c932d49688be7733de5985",
+    "_parse_metadata": "3f01f071bbc3672d341454c22fed793740b7a1014344f6db540c2b0bb3537a21",
+}
+NORMALIZE_WHITESPACE, META, FENCED_CODE = "normalize_whitespace", "meta", "fenced_code_block"
+COLLECTOR_PRIORITY = 29   # between normalize_whitespace (30) and meta (27); fenced_code runs at 25
+META_PRIORITY = 27        # where markdown.extensions.meta registers its preprocessor
+
+
+def raw_html(content) -> str:
+    """A content object's HTML as the reader made it, before Pelican's URL replacement."""
+    return content._content
+
+
+def replace_html(content, html: str) -> None:
+    """Set a content object's HTML, forgetting any copy Pelican memoized before."""
+    content._content = html
+    cache = type(content).get_content.cache
+    for key in [key for key in cache if key and key[0] is content]:
+        del cache[key]
+
+
+def start_reading(reader, md, source_path) -> None:
+    """What MarkdownReader.read sets before converting a file."""
+    reader._source_path = source_path
+    reader._md = md
+
+
+def parse_metadata(reader, meta: dict) -> dict:
+    """Pelican's own parsing of the header (it converts formatted fields with reader._md)."""
+    return reader._parse_metadata(meta)
+
+
+def source_digest(function) -> str:
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+
+
+def check() -> list:
+    """What an upgrade changed of the internals above, one sentence each; empty when all hold."""
+    import markdown
+    import pelican
+    from markdown.preprocessors import Preprocessor
+    from pelican.contents import Content
+    from pelican.readers import MarkdownReader
+
+    changed = []
+    if not hasattr(Content.get_content, "cache"):
+        changed.append("pelican.contents.Content.get_content is no longer memoized with a .cache dict; "
+                       "internals.replace_html cannot forget the old HTML")
+    for name, digest in READER_SOURCE.items():
+        if source_digest(getattr(MarkdownReader, name)) != digest:
+            changed.append(f"pelican.readers.MarkdownReader.{name} is not the one of Pelican {PELICAN_CHECKED} "
+                           f"(now {pelican.__version__}): compare it with SnippetMarkdownReader.read in "
+                           f"integrations/build.py, then record its new digest in internals.READER_SOURCE")
+    md = markdown.Markdown(extensions=["fenced_code", "meta"])
+    md.preprocessors.register(Preprocessor(md), "collector", COLLECTOR_PRIORITY)
+    order = [NORMALIZE_WHITESPACE, "collector", META, FENCED_CODE]
+    indexes = [md.preprocessors.get_index_for_name(name) if name in md.preprocessors else -1 for name in order]
+    if -1 in indexes or indexes != sorted(indexes):
+        changed.append(f"Python-Markdown's preprocessors are not in the order {order} any more (Markdown "
+                       f"{MARKDOWN_CHECKED} was; now {markdown.__version__}): internals.COLLECTOR_PRIORITY "
+                       f"must put the collector after whitespace normalisation and before the metadata header")
+    return changed

@@ -1,0 +1,192 @@
+"""What every stage talks about: blocks, documents, options, and the one result type.
+
+A `Result` is what became of one block. The build makes results in one
+place per cause: `invalid_option`, `skipped` and `service_stopped` here,
+`from_outcome` for whatever the runtime reported (see runtime/outcomes.py
+for its wording), and `mismatched_output` when the output is judged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .runtime.wire import FAILED, NOT_RUN, PASSED, SKIPPED, STATUSES, Outcome
+
+__all__ = ["PASSED", "FAILED", "SKIPPED", "NOT_RUN", "STATUSES", "Raises", "Options", "Expected", "Block",
+           "Document", "Problem", "Result", "count"]
+
+
+@dataclass(frozen=True)
+class Raises:
+    """An expected exception: its class name and an optional regex for the message."""
+
+    name: str
+    pattern: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.pattern}" if self.pattern else self.name
+
+
+@dataclass(frozen=True)
+class Options:
+    """A fence's options, as extract/options.py read them."""
+
+    skip: str | None = None
+    raises: Raises | None = None
+    timeout: float | None = None
+    isolated: bool = False
+    output: bool = False
+    hl_lines: str | None = None
+    run: bool = False
+    ellipsis: bool = False
+
+    def execution_key(self) -> dict:
+        """What of these options changes how a block runs (display-only ones left out).
+
+        `ellipsis` only changes how the output is judged, which happens after
+        the run, so it is not part of the key either.
+        """
+        return {"raises": str(self.raises) if self.raises else None,
+                "timeout": self.timeout, "isolated": self.isolated,
+                "skip": self.skip is not None}
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Output a block must print: from an `output` fence after it, or a console transcript."""
+
+    text: str
+    line: int          # the line of the output fence (or of the console block) in the source
+    ellipsis: bool = False
+    end_line: int = 0  # the output fence's closing line (0 for a console transcript)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One runnable fenced code block of a post.
+
+    `line` is the line of the opening fence in the source file (metadata
+    header counted, 1-based); the code starts on the next line.
+    """
+
+    source: str          # the post's path as shown in messages, e.g. content/posts/x.md
+    line: int
+    language: str
+    code: str
+    options: Options
+    number: int = 0      # 1-based among the post's runnable blocks
+    problem: str = ""    # why the block cannot run (an invalid option), if anything
+    kind: str = "python"  # python, pycon or shell
+    expected: Expected | None = None
+
+    @property
+    def first_code_line(self) -> int:
+        return self.line + 1
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.language} block {self.number}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with the post itself rather than with a block (an unclosed fence)."""
+
+    source: str
+    line: int
+    message: str
+
+    def error_line(self) -> str:
+        return f"{self.source}:{self.line}: error: {self.message}"
+
+
+@dataclass
+class Document:
+    """The runnable blocks of one source file and the problems found while reading it.
+
+    `marker` is unique per read, so the placeholders the reader leaves in the
+    HTML cannot collide with anything an author wrote.
+    """
+
+    source: str
+    marker: str
+    blocks: list = field(default_factory=list)
+    problems: list = field(default_factory=list)   # Problem
+    inputs: tuple = ()                              # absolute paths of declared input files
+
+    def placeholder(self, block: Block) -> str:
+        return f"<!--{self.marker}:{block.number}-->"
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.source, line, message))
+
+
+@dataclass(frozen=True)
+class Result:
+    """What running a block gave: its status, what it printed, and why it failed."""
+
+    block: Block
+    status: str
+    message: str = ""          # one line: "raised NameError: name 'y' is not defined"
+    details: str = ""          # the traceback or other multi-line explanation
+    line: int = 0              # the source line the failure points at (0: the fence line)
+    stdout: str = ""
+    stderr: str = ""
+    duration: float = 0.0
+    cached: bool = False       # taken from the result cache rather than run in this build
+
+    @classmethod
+    def invalid_option(cls, block: Block) -> Result:
+        return cls(block, FAILED, message=f"has an invalid option: {block.problem}")
+
+    @classmethod
+    def skipped(cls, block: Block) -> Result:
+        return cls(block, SKIPPED, message=f"skipped: {block.options.skip}")
+
+    @classmethod
+    def service_stopped(cls, block: Block, why: str) -> Result:
+        return cls(block, FAILED, message=f"could not run: {why}")
+
+    @classmethod
+    def from_outcome(cls, block: Block, outcome: Outcome, cached: bool = False) -> Result:
+        """A result from the runtime's report on a block (see runtime/wire.py), fresh or cached."""
+        if outcome["status"] not in STATUSES:
+            raise ValueError(f"unknown status {outcome['status']!r}")
+        return cls(block, outcome["status"], message=str(outcome["message"]), details=str(outcome["details"]),
+                   line=int(outcome["line"]), stdout=str(outcome["stdout"]), stderr=str(outcome["stderr"]),
+                   duration=float(outcome["duration"]), cached=cached)
+
+    def mismatched_output(self, diff: str) -> Result:
+        """This passed block, failed because it printed something other than the post says."""
+        return dataclasses.replace(self, status=FAILED, line=self.block.expected.line, details=diff,
+                                   message="printed something other than the expected output")
+
+    def outcome(self) -> Outcome:
+        """The fields the runtime reported, as the cache keeps them."""
+        return {"status": self.status, "message": self.message, "details": self.details, "line": self.line,
+                "stdout": self.stdout, "stderr": self.stderr, "duration": self.duration}
+
+    @property
+    def where(self) -> str:
+        return f"{self.block.source}:{self.line or self.block.line}"
+
+    @property
+    def failed(self) -> bool:
+        return self.status == FAILED
+
+    def error_line(self) -> str:
+        """The compiler-style line: `content/posts/x.md:42: error: python block 3 raised ...`."""
+        return f"{self.where}: error: {self.block.label} {self.message}"
+
+
+def count(results: Iterable[Result]) -> dict:
+    """{status: how many results have it}, every status present."""
+    counts = Counter(result.status for result in results)
+    return {status: counts[status] for status in STATUSES}

@@ -1,0 +1,97 @@
+"""The verification report for readers: a page listing every block, and the same as JSON.
+
+A Pelican generator, so the page goes through the theme (template
+`snippets.html`) and the writer like any other page; it runs after the
+blocks, whose results the `verify` step left in the shared context.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import platform
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pelican.generators import Generator, PelicanTemplateNotFound
+
+from ..model import count
+
+CONTEXT_KEY = "snippet_verification"
+TEMPLATE = "snippets"
+OWN_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "snippets.html"
+PAGE_SAVE_AS = "snippets/index.html"
+PAGE_URL = "snippets/"
+JSON_SAVE_AS = "snippets/report.json"
+
+
+def report_data(verification, built_at: datetime) -> dict:
+    """Everything the page and the JSON show, in plain data."""
+    documents = []
+    for source in sorted(verification.results):
+        title, url = verification.pages.get(source, (source, ""))
+        documents.append({
+            "source": source, "title": plain_text(title), "url": url,
+            "blocks": [{
+                "number": result.block.number, "line": result.block.line,
+                "language": result.block.language, "status": result.status,
+                "message": result.message, "duration": round(result.duration, 4),
+                "cached": result.cached,
+            } for result in verification.results[source]],
+        })
+    counts = count(verification.all_results())
+    return {
+        "built_at": built_at.isoformat(timespec="seconds"),
+        "python_version": platform.python_version(),
+        "summary": {"blocks": sum(counts.values()), **{k.replace(" ", "_"): v for k, v in counts.items()}},
+        "problems": [{"source": p.source, "line": p.line, "message": p.message}
+                     for p in verification.problems],
+        "documents": documents,
+    }
+
+
+def plain_text(markup: str) -> str:
+    """A title without typogrify's tags and entities, for JSON and attributes."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+class SnippetReportGenerator(Generator):
+    """Writes snippets/index.html and snippets/report.json."""
+
+    templates: Generator | None = None   # the generator whose templates it renders with
+
+    def generate_context(self) -> None:
+        pass  # everything it needs exists only after the blocks have run
+
+    def render_with(self, generator: Generator) -> None:
+        """Take templates from another generator, which has compiled base.html already: every
+        generator has a Jinja environment of its own, and compiling the theme's templates
+        again cost more than rendering the page."""
+        self.templates = generator
+
+    def generate_output(self, writer) -> None:
+        verification = self.context.get(CONTEXT_KEY)
+        if verification is None:
+            return
+        data = report_data(verification, datetime.now(UTC))
+        writer.write_file(PAGE_SAVE_AS, self._template(), self.context,
+                          relative_urls=self.settings["RELATIVE_URLS"], url=PAGE_URL,
+                          page_name="snippets", report=data)
+        path = Path(self.output_path, JSON_SAVE_AS)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Compact: indenting switches json to its pure-Python encoder, several times slower.
+        path.write_text(json.dumps(data) + "\n", encoding="utf-8")
+
+
+    def _template(self):
+        """The theme's snippets.html, or the plugin's own for a theme that has none."""
+        templates = self.templates or self
+        try:
+            return templates.get_template(TEMPLATE)
+        except PelicanTemplateNotFound:
+            return templates.env.from_string(OWN_TEMPLATE.read_text(encoding="utf-8"))
+
+
+def get_generators(pelican_object) -> type:
+    return SnippetReportGenerator

@@ -1,0 +1,233 @@
+"""One post's process as the service sees it: made, held, let go, listened to, killed, removed.
+
+A child gets its own process group, pipes, working directory (also its HOME
+and TMPDIR), environment and memory limit, as a fresh process would. It is
+forked from the service, already past interpreter start-up and the worker's
+imports; or, with `spawn`, started as a fresh interpreter, which the tests
+use to prove the two alike.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import signal
+import sys
+import time
+
+from . import outcomes, worker
+from .output import OutputSplitter
+from .wire import FAILED, GO_FD, REPORT_FD, Outcome, Request
+
+STARTUP_GRACE = 30.0   # seconds for a child to start and begin its next block
+RUNTIME = os.path.dirname(os.path.abspath(__file__))
+
+
+class Child:
+    """One request: a child process running its blocks in order, and what it reported."""
+
+    def __init__(self, request: Request) -> None:
+        self.id = request["id"]
+        self.request = request
+        self.blocks = request["blocks"]
+        self.by_number = {block["number"]: block for block in self.blocks}
+        self.boundary = f"\0snippet-boundary-{os.urandom(8).hex()}\0".encode()
+        self.out = OutputSplitter(self.boundary, request["output_limit"])
+        self.err = OutputSplitter(self.boundary, request["output_limit"])
+        self.report = b""
+        self.ended: dict = {}     # number -> the worker's End message
+        self.current = None       # number of the block running now
+        self.deadline = float("inf")  # set when the child is let go
+        self.timed_out = False
+        self.finished = False     # the worker said it ran its whole plan
+        self.pid = None
+        self.status = None        # exit status, once reaped (negative: killed by that signal)
+        self.fds: dict = {}       # fd -> "out" | "err" | "report"
+        self.directory = None     # the child's working directory, also its HOME and TMPDIR
+        self.plan_file = None     # a spawned child's plan
+        self.go = None            # while the child is held: the pipe that lets it go
+        self.plan = None          # until it is started: what it runs
+        self.pipes = None         # and the pipes made for it, (read, write) each
+
+    def prepare(self, scratch: str) -> None:
+        """Everything the child needs before it is forked: its plan, its pipes, its input files."""
+        # One directory, which the child makes and removes itself: that is a good part
+        # of a short post's cost, better paid in parallel than here.
+        directory = self.directory = os.path.join(scratch, f"snippet-{os.urandom(6).hex()}")
+        if self.request["inputs"]:
+            os.mkdir(directory)
+            import shutil  # only for posts that declare input files
+            for path in self.request["inputs"]:
+                shutil.copy(path, os.path.join(directory, os.path.basename(path)))
+        self.plan = {"boundary": self.boundary.decode(), "memory_limit": self.request["memory_limit"],
+                     "directory": directory, "blocks": self.blocks}
+        self.pipes = []
+        try:
+            for _ in range(4):  # stdout, stderr, report, go (made last: see _fork)
+                self.pipes.append(os.pipe())
+        except OSError:
+            self.close_pipes()
+            raise
+
+    def launch(self, spawn: bool) -> None:
+        """Start the child: as little as can be between two forks (see the service)."""
+        (_, out_write), (_, err_write), (_, report_write), (go_read, _) = self.pipes
+        # The child inherits its environment: set here, where the pages are written anyway.
+        os.environ["HOME"] = os.environ["TMPDIR"] = self.directory
+        if spawn:
+            self.plan_file = f"{self.directory}.plan"
+            self.pid = _spawn(self.plan, self.plan_file, out_write, err_write, report_write, go_read)
+        else:
+            self.pid = _fork(self.plan, out_write, err_write, report_write, go_read)
+
+    def launched(self) -> None:
+        """Keep the service's ends of the child's pipes; close the child's."""
+        (out_read, out_write), (err_read, err_write), (report_read, report_write), (go_read, go_write) = self.pipes
+        for fd in (out_write, err_write, report_write, go_read):
+            os.close(fd)
+        self.fds = {out_read: "out", err_read: "err", report_read: "report"}
+        self.go = go_write
+        self.pipes = self.plan = None
+
+    def close_pipes(self) -> None:
+        """For a child that could not be started."""
+        for pipe in self.pipes or ():
+            for fd in pipe:
+                os.close(fd)
+        self.pipes = None
+
+    def let_go(self) -> None:
+        """Let the held child run its blocks; the first block's deadline starts now."""
+        try:
+            os.write(self.go, b"\0")
+        except OSError:
+            pass  # it died while held: its report pipe says so
+        os.close(self.go)
+        self.go = None
+        self.deadline = time.monotonic() + STARTUP_GRACE
+
+    def on_data(self, stream: str, data: bytes) -> bool:
+        """Output or a report from the child; True once it has reported its whole plan."""
+        if stream == "out":
+            self.out.feed(data)
+            return False
+        if stream == "err":
+            self.err.feed(data)
+            return False
+        self.report += data
+        *lines, self.report = self.report.split(b"\n")
+        for line in lines:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # not the worker's: a block wrote to the report pipe itself
+            self._on_message(message)
+        return self.finished
+
+    def _on_message(self, message):
+        event = message.pop("event")
+        if event == "done":
+            self.finished = True
+            return
+        number = message.pop("number")
+        if event == "start":
+            self.current = number
+            self.deadline = message["at"] + self.by_number[number]["timeout"]  # the same clock
+        else:
+            self.ended[number] = message
+            self.current = None
+            self.deadline = time.monotonic() + STARTUP_GRACE
+
+    def outcomes(self) -> list:
+        """One Outcome per block, in order."""
+        answer = []
+        stdout_tail, stderr_tail = self.out.finish(), self.err.finish()
+        stopped_by = None   # the failed block that ended this process's run
+        for index, block in enumerate(self.blocks):
+            end = self.ended.get(block["number"])
+            if end is not None:
+                outcome = outcomes.finished(end, self.out.segment(index), self.err.segment(index))
+            elif stopped_by is None:  # the block running, or about to start, when the process ended
+                outcome = self._death(block, stdout_tail, stderr_tail)
+            else:
+                outcome = outcomes.not_run(stopped_by["label"])
+            if outcome["status"] == FAILED and stopped_by is None:
+                stopped_by = block
+            answer.append(outcome)
+        return answer
+
+    def _death(self, block, stdout, stderr) -> Outcome:
+        if block["number"] != self.current:
+            return outcomes.ended_before(self.status, stdout, stderr)
+        if self.timed_out:
+            return outcomes.timed_out(block["timeout"], stdout, stderr)
+        return outcomes.crashed(self.status, stdout, stderr)
+
+    def remove(self) -> None:
+        """Remove what is left of the child's directory, and its plan file.
+
+        A child that finished removes its directory itself when it is empty
+        (the usual case); this is for the others.
+        """
+        try:
+            os.rmdir(self.directory)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            import shutil  # only for the few posts that leave files behind
+            shutil.rmtree(self.directory, ignore_errors=True)
+        if self.plan_file:
+            try:
+                os.unlink(self.plan_file)
+            except FileNotFoundError:
+                pass
+
+    def kill(self) -> None:
+        """Kill the child's process group: the child and everything it started."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _fork(plan, stdout_fd, stderr_fd, report_fd, go_fd):
+    """A child of the service, in a process group of its own, holding only its own pipes.
+
+    A group, not a session: the service has no terminal to leave, and each
+    new session costs the kernel a scheduling group of its own. Each step is
+    chosen for the pages it writes: a forked child copies every page it
+    writes, and that copying is most of what a short job costs.
+    """
+    service = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            worker.die_with_parent()
+            if os.getppid() != service:
+                os._exit(70)  # the service died before the line above took effect
+            os.setpgid(0, 0)  # a group of its own, to kill it with all it started
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)
+            os.dup2(stdout_fd, 1)
+            os.dup2(stderr_fd, 2)
+            os.dup2(report_fd, REPORT_FD)
+            os.dup2(go_fd, GO_FD)  # the go pipe was made last, so go_fd is above GO_FD: nothing is lost
+            os.closerange(GO_FD + 1, os.sysconf("SC_OPEN_MAX"))  # the build's socket, other jobs' pipes
+            worker.run_plan(plan)
+        finally:
+            os._exit(70)  # run_plan ends with os._exit(0); anything else is a failure to start
+    return pid
+
+
+def _spawn(plan, plan_path, stdout_fd, stderr_fd, report_fd, go_fd):
+    """A freshly started interpreter running the worker, set up like a forked child."""
+    with open(plan_path, "wb") as file:
+        marshal.dump(plan, file)
+    return os.posix_spawn(
+        sys.executable, [sys.executable, RUNTIME, "worker", plan_path],
+        dict(os.environ),  # HOME and TMPDIR already point at its directory
+        file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                      (os.POSIX_SPAWN_DUP2, stdout_fd, 1), (os.POSIX_SPAWN_DUP2, stderr_fd, 2),
+                      (os.POSIX_SPAWN_DUP2, report_fd, REPORT_FD), (os.POSIX_SPAWN_DUP2, go_fd, GO_FD)],
+        setpgroup=0)

@@ -1,0 +1,137 @@
+"""The protocol between the build, the snippet service and a post's process, written down once.
+
+Three channels, each with its own messages:
+
+- **build <-> service**, a Unix socket: `frame()`d messages, each a 4-byte
+  big-endian length and then marshal data. The build sends one `Request`
+  per job; the service answers each with an `Answer`. marshal, not JSON:
+  it is several times faster, and it carries the code objects the build
+  compiled when both ends are the same interpreter.
+- **service -> child**, a `Plan`: handed over in memory to a forked child,
+  or in a marshal file to a spawned one.
+- **child -> service**, the report pipe (file descriptor `REPORT_FD`): one
+  JSON object per line, `Start`, `End` and finally `Done`. What a block
+  prints goes to stdout and stderr, each block's output ending with the
+  plan's boundary marker.
+
+Standard library only, and valid on CPython 3.9 and later: this package
+runs in the service's interpreter, which need not be the build's.
+"""
+
+from __future__ import annotations
+
+import marshal
+import struct
+from types import CodeType
+from typing import TypedDict
+
+PASSED, FAILED, SKIPPED, NOT_RUN = "passed", "failed", "skipped", "not run"
+STATUSES = (PASSED, FAILED, SKIPPED, NOT_RUN)
+KINDS = ("python", "pycon", "shell")   # the block kinds a worker knows how to run
+
+REPORT_FD = 3  # in a child: the report pipe
+GO_FD = 4      # in a child: the pipe that lets it start its blocks (a byte: go; end of file: never)
+
+HEADER = struct.Struct(">I")
+
+
+class Raises(TypedDict):
+    name: str                  # an exception class name, or dotted module.Class
+    pattern: str | None     # a regex searched in str(exception), or None
+
+
+class BlockRequest(TypedDict):
+    number: int                # 1-based among the post's runnable blocks
+    label: str                 # "python block 3", for messages
+    filename: str              # the post's path as messages show it
+    kind: str                  # one of KINDS
+    first_line: int            # the line of the post where the code starts
+    code: str
+    timeout: float             # seconds
+    ellipsis: bool             # pycon: `...` matches anything
+    raises: Raises | None
+    compiled: object           # a python block's code object, or None (the child compiles it)
+
+
+class Request(TypedDict):
+    id: int                    # chosen by the build, unique per service
+    memory_limit: int          # bytes of address space (0: none)
+    output_limit: int          # bytes of stdout and of stderr kept per block
+    inputs: list[str]          # absolute paths copied into the job's directory
+    blocks: list[BlockRequest]
+
+
+class Outcome(TypedDict):
+    """What one block came to; every key is always there."""
+
+    status: str                # one of STATUSES
+    message: str               # one line: "raised NameError: name 'y' is not defined"
+    details: str               # a traceback or other multi-line explanation
+    line: int                  # the post's line the failure points at (0: the fence's)
+    stdout: str
+    stderr: str
+    duration: float            # seconds the block ran
+
+
+class Answer(TypedDict):
+    id: int
+    outcomes: list[Outcome]    # one per block of the request, in order
+
+
+class Plan(TypedDict):
+    boundary: str              # printed on stdout and stderr after each block
+    memory_limit: int
+    directory: str             # the job's working directory, also its HOME and TMPDIR
+    blocks: list[BlockRequest]
+
+
+class Start(TypedDict):
+    event: str                 # "start"
+    number: int
+    at: float                  # time.monotonic() when the block started: its deadline counts from here
+
+
+class End(TypedDict, total=False):
+    event: str                 # "end"
+    number: int
+    status: str                # PASSED or FAILED
+    message: str
+    details: str
+    line: int
+    duration: float
+
+
+class Done(TypedDict):
+    event: str                 # "done": the worker ran its whole plan and is exiting
+
+
+def frame(message: object) -> bytes:
+    """A message as it goes on the socket, either way."""
+    data = marshal.dumps(message)
+    return HEADER.pack(len(data)) + data
+
+
+def unframe(buffer: bytes) -> tuple:
+    """The whole messages at the start of buffer, and the bytes of the next, incomplete one."""
+    messages, start = [], 0
+    view = memoryview(buffer)
+    while len(buffer) - start >= HEADER.size:
+        (length,) = HEADER.unpack_from(buffer, start)
+        end = start + HEADER.size + length
+        if len(buffer) < end:
+            break
+        messages.append(marshal.loads(view[start + HEADER.size:end]))
+        start = end
+    view.release()
+    return messages, buffer[start:]
+
+
+def compile_block(block: BlockRequest) -> CodeType:
+    """A Python block's code object, its line numbers those of the post.
+
+    The build calls it before sending a block to a service of its own
+    interpreter, where the compiler is warm; a child calls it for a block
+    that came without one.
+    """
+    source = "\n" * (block["first_line"] - 1) + block["code"]
+    return compile(source, block["filename"], "exec", dont_inherit=True, optimize=0)

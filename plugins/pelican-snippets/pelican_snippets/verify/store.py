@@ -1,0 +1,118 @@
+"""The result cache: a job whose key (verify/key.py) is known is not run again.
+
+Only jobs whose blocks all ran cleanly are stored: a failure is always re-run.
+The entries are rows of one SQLite database in the cache directory, so a
+cold build of a thousand posts creates one file, not a thousand (on some
+file systems creating a file costs more than running a short post).
+SQLite's locking keeps builds that run at once consistent, and a build's new
+entries are written in one transaction when it finishes. A row that does not
+read back as the results of its job is ignored and replaced; a file that is
+not a database, or a damaged one, is removed and started afresh. The cache
+never fails a build: when it cannot be read or written, results are simply
+not reused or not kept, with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+from ..model import FAILED, Result
+from ..plan import Job
+
+FORMAT = 2  # of an entry: {"format": FORMAT, "outcomes": [Outcome, ...]}
+DATABASE = "results.sqlite3"
+LOCK_TIMEOUT = 60  # seconds to wait while another build writes its entries
+_DAMAGED = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
+log = logging.getLogger(__name__)
+
+
+class ResultCache:
+    """A SQLite database of entries (the results of one job, as JSON) keyed by job key."""
+
+    def __init__(self, directory: str | os.PathLike) -> None:
+        self.path = Path(directory) / DATABASE
+        self._connection = None
+        self._unsaved = {}   # key -> entry, stored since the last save
+        self._warned = False  # one warning per build about a cache it cannot use
+
+    def load(self, key: str, job: Job) -> list | None:
+        """The job's results from an earlier run, or None if absent or unusable."""
+        try:
+            row = self._database().execute("SELECT entry FROM results WHERE key = ?", (key,)).fetchone()
+        except (sqlite3.Error, OSError) as error:
+            self._trouble("read", error)
+            return None
+        try:
+            entry = json.loads(row[0]) if row else None
+            if entry is None or entry["format"] != FORMAT or len(entry["outcomes"]) != len(job.blocks):
+                return None
+            return [Result.from_outcome(block, outcome, cached=True)
+                    for block, outcome in zip(job.blocks, entry["outcomes"])]
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def store(self, key: str, results: list) -> None:
+        """Keep a job's results, to be written by the next save()."""
+        if any(result.status == FAILED for result in results):
+            return
+        self._unsaved[key] = json.dumps({"format": FORMAT, "outcomes": [result.outcome() for result in results]})
+
+    def save(self) -> None:
+        """Write the stored entries in one transaction."""
+        unsaved, self._unsaved = self._unsaved, {}
+        if not unsaved:
+            return
+        for _attempt in (1, 2):  # a second time after a damaged database was started afresh
+            try:
+                with self._database() as database:
+                    database.executemany("INSERT OR REPLACE INTO results (key, entry) VALUES (?, ?)",
+                                         unsaved.items())
+                return
+            except (sqlite3.Error, OSError) as error:
+                if not self._trouble("write", error):
+                    return
+
+    def close(self) -> None:
+        """Save what was stored and let go of the database."""
+        try:
+            self.save()
+        finally:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _database(self):
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, check_same_thread=False)
+            try:
+                # A cache: after a crash a torn file is detected and started afresh, so no fsync.
+                connection.execute("PRAGMA synchronous = OFF")
+                connection.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, entry TEXT NOT NULL)")
+            except BaseException:
+                connection.close()
+                raise
+            self._connection = connection
+        return self._connection
+
+    def _trouble(self, action, error):
+        """Deal with a database error; True if the database was damaged and is now removed."""
+        if getattr(error, "sqlite_errorcode", None) not in _DAMAGED:
+            if not self._warned:
+                log.warning("snippets: could not %s the result cache %s: %s", action, self.path, error)
+                self._warned = True
+            return False
+        log.warning("snippets: the result cache %s was damaged (%s); starting it afresh", self.path, error)
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        for suffix in ("", "-journal"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except OSError:
+                pass
+        return True

@@ -1,0 +1,38 @@
+"""The `snippets` command (integrations/cli.py, `python -m pelican_snippets`): verify and update without Pelican."""
+
+import subprocess
+import sys
+
+from .helpers import PROJECT_POST
+
+
+def test_command_line_verifies_without_pelican(project):
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "pelican_snippets"], cwd=project,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert ("content/posts/p.md:17: error: python block 2 raised NameError: name 'undefined' is not defined"
+            in result.stdout)
+    assert "snippets: 2 block(s) in 1 file(s): 1 passed, 1 failed" in result.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
+    assert "pelican_snippets.runtime.worker" not in imported
+    assert not any(name == "pelican" or name.startswith("pelican.") for name in imported)
+
+
+def test_command_line_update(project):
+    post = project / "content" / "posts" / "p.md"
+    post.write_text(PROJECT_POST.replace("print(undefined)", "print('x')").replace("```output\nfine", "```output\nold"))
+    result = subprocess.run([sys.executable, "-m", "pelican_snippets", "--update"], cwd=project,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout
+    assert "content/posts/p.md:12: updated the expected output" in result.stdout
+    assert "```output\nfine\n```" in post.read_text()
+
+
+def test_settings_importing_their_neighbour_are_read_from_any_folder(project, tmp_path_factory):
+    """publishconf.py imports pelicanconf; PATH is relative to the settings file, as in Pelican."""
+    (project / "publishconf.py").write_text("from pelicanconf import *\nSNIPPETS = {**SNIPPETS, 'timeout': 5}\n")
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    result = subprocess.run([sys.executable, "-m", "pelican_snippets", "--settings", str(project / "publishconf.py")],
+                            cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert f"{project}/content/posts/p.md:17: error: python block 2 raised NameError" in result.stdout

@@ -1,0 +1,41 @@
+"""The pytest plugin (integrations/pytest_plugin.py): `pytest content/`, run for real on a small project in tmp."""
+
+import os
+import subprocess
+import sys
+
+from .helpers import PROJECT_POST
+
+
+def pytest_in(project, *args):
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                          cwd=project, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def test_pytest_collects_each_block_and_reports_file_line(project):
+    result = pytest_in(project, "content", "-v")
+    assert result.returncode == 1
+    assert "content/posts/p.md::line 7: python block 1 PASSED" in result.stdout
+    assert "content/posts/p.md::line 16: python block 2 FAILED" in result.stdout
+    assert ("content/posts/p.md:17: error: python block 2 raised NameError: name 'undefined' is not defined"
+            in result.stdout)
+
+
+def test_pytest_checks_expected_output(project):
+    post = project / "content" / "posts" / "p.md"
+    post.write_text(PROJECT_POST.replace("```output\nfine", "```output\nfne").replace("print(undefined)", "pass"))
+    result = pytest_in(project, "content")
+    assert result.returncode == 1
+    assert ("content/posts/p.md:12: error: python block 1 printed something other than the expected output"
+            in result.stdout)
+    assert "-fne" in result.stdout and "+fine" in result.stdout
+
+
+def test_pytest_collection_does_not_import_pelican(project):
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "pytest", "-s", "-p", "no:cacheprovider",
+                             "content"], cwd=project, capture_output=True, text=True, timeout=120)
+    assert "1 failed, 1 passed" in result.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
+    assert "pelican_snippets.config" in imported
+    assert not any(name == "pelican" or name.startswith("pelican.") for name in imported)
