@@ -1,7 +1,7 @@
 """What a published site was built from: the time (UTC) and the blog's commit."""
 
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def _git(root, *args):
@@ -20,7 +20,7 @@ def source_commit(root):
 
 def build_description(root, now=None):
     """`built 2026-05-01T12:00:00Z from a1b2c3d`, the line that names a published build."""
-    now = now or datetime.now(timezone.utc)
-    stamp = now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = now or datetime.now(UTC)
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     commit = source_commit(root) or "an unknown commit (not a git work tree)"
     return f"built {stamp} from {commit}"

@@ -59,4 +59,4 @@ class Settings:
         except (TypeError, ValueError):
             from .errors import PublishError
 
-            raise PublishError(f"{name} (or {ENV_PREFIX}{name}) must be a whole number, not {value!r}")
+            raise PublishError(f"{name} (or {ENV_PREFIX}{name}) must be a whole number, not {value!r}") from None

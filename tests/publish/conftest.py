@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from required import require
 
 from .helpers import free_port, git, require_tool, run, snapshot
@@ -178,7 +177,7 @@ def sshd(tmp_path):
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"sshd did not listen on port {port}:\n{log.read_text()}")
+                    raise AssertionError(f"sshd did not listen on port {port}:\n{log.read_text()}") from None
                 time.sleep(0.1)
         yield SshServer(port=port, user=getpass.getuser(), key_file=home / "client_key",
                         known_hosts=home / "known_hosts", site_dir=site_dir, log=log)
