@@ -90,12 +90,12 @@ class SnippetService:
             self.socket.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        # The reader ends when the service has exited and been reaped. Joining it wakes
+        # as soon as that happens; Popen.wait(timeout) would poll with growing sleeps.
         self.reader.join(5)
+        if self.reader.is_alive():
+            self.process.kill()
+            self.reader.join()
         self.socket.close()
 
 

@@ -15,7 +15,6 @@ import dataclasses
 import functools
 import os
 import re
-import secrets
 from pathlib import Path
 
 from markdown import Markdown
@@ -89,7 +88,14 @@ class SnippetCollector(Preprocessor):
             replacements[fence.close_index] = [lines[fence.close_index], "",
                                                self.document.placeholder(block), ""]
         self.document.blocks = blocks
-        return [new for index, line in enumerate(lines) for new in replacements.get(index, [line])]
+        rewritten = []
+        for index, line in enumerate(lines):
+            replacement = replacements.get(index)
+            if replacement is None:
+                rewritten.append(line)
+            else:
+                rewritten += replacement
+        return rewritten
 
     def _block(self, fence, lines, kind, number):
         body = lines[fence.open_index + 1:fence.close_index]
@@ -165,7 +171,7 @@ def display_path(source_path) -> str:
 
 def new_document(source: str) -> Document:
     """An empty document for the file shown as `source`, with a marker of its own."""
-    return Document(source=source, marker=f"snippet-{secrets.token_hex(6)}")
+    return Document(source=source, marker=f"snippet-{os.urandom(6).hex()}")
 
 
 def declared_inputs(source_path, value) -> tuple:

@@ -15,6 +15,7 @@ _OPENING = re.compile(r"^(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^\n]*?)[ ]*$")
 # What fenced_code itself accepts after the fence (language, hl_lines or {attrs}).
 _NATIVE_INFO = re.compile(r"""^(\{[^\n]*\}|\.?[\w#.+-]*[ ]*(hl_lines=("|')[^\n]*?\3[ ]*)?)$""")
 _ATTR_LANGUAGE = re.compile(r"\{\s*\.([\w#.+-]+)")
+_FENCE_STARTS = ("```", "~~~")  # a cheap look at each line before the regex
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def find_fences(lines: list, understands=lambda language: False) -> Iterator[tup
     """
     index = 0
     while index < len(lines):
-        match = _OPENING.match(lines[index])
+        match = _OPENING.match(lines[index]) if lines[index][:3] in _FENCE_STARTS else None
         if not match:
             index += 1
             continue

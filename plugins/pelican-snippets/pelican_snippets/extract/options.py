@@ -10,7 +10,6 @@ ones for that kind.
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from ..model import Options, Raises
@@ -24,6 +23,7 @@ VALID_FOR = {
     "output": {"ellipsis"},
 }
 MAX_TIMEOUT = 3600
+NO_OPTIONS = Options()  # most fences have none
 
 _TOKEN = re.compile(
     r"""\s*(?P<name>[A-Za-z_][\w-]*)
@@ -40,6 +40,8 @@ class OptionError(ValueError):
 
 def parse_options(text: str, kind: str = "python") -> Options:
     """Parse the words after the language; raise OptionError naming what is wrong."""
+    if not text or text.isspace():
+        return NO_OPTIONS
     valid = sorted(VALID_FOR[kind])
     found = {}
     position = 0
@@ -53,6 +55,8 @@ def parse_options(text: str, kind: str = "python") -> Options:
         name = match.group("name")
         value = next((v for v in match.group("dq", "sq", "bare") if v is not None), None)
         if name not in valid:
+            import difflib  # only for a mistake
+
             hint = difflib.get_close_matches(name, valid, n=1)
             did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
             what = "unknown option" if name not in FLAGS | VALUED else f"option not valid for {kind} blocks:"

@@ -7,7 +7,7 @@ verify posts without importing Pelican.
 from __future__ import annotations
 
 import gc
-import platform
+import sys
 import time
 
 from markdown import Markdown
@@ -95,7 +95,7 @@ def verify(generators: list) -> None:
         internals.replace_html(content, fill_placeholders(internals.raw_html(content), document, results,
                                                           show_failures))
         if results:
-            content.snippet_summary = summarize(results, platform.python_version(), today)
+            content.snippet_summary = summarize(results, sys.version.split()[0], today)
     if documents:
         print_report(verification)
     if verification.failed and config.on_failure == "fail":

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html
 import json
-import platform
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,7 +43,7 @@ def report_data(verification, built_at: datetime) -> dict:
     counts = count(verification.all_results())
     return {
         "built_at": built_at.isoformat(timespec="seconds"),
-        "python_version": platform.python_version(),
+        "python_version": sys.version.split()[0],
         "summary": {"blocks": sum(counts.values()), **{k.replace(" ", "_"): v for k, v in counts.items()}},
         "problems": [{"source": p.source, "line": p.line, "message": p.message}
                      for p in verification.problems],

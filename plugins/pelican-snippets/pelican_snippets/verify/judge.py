@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from ..model import PASSED, Result
@@ -30,6 +29,8 @@ def judge(result: Result) -> Result:
         return result
     if matches(expected.text, result.stdout, expected.ellipsis):
         return result
+    import difflib  # only for a block that printed something else
+
     diff = difflib.unified_diff(
         normalise(expected.text).splitlines(), normalise(result.stdout).splitlines(),
         "expected (in the post)", "actual (printed by the block)", lineterm="")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +29,7 @@ RUN_CODE = sorted((PACKAGE / "runtime").glob("*.py")) + [PACKAGE / "client" / "r
 def environment_fingerprint() -> str:
     """The interpreter, the installed distributions and the runtime's code, as one digest."""
     digest = hashlib.sha256()
-    digest.update(f"{sys.version}|{platform.machine()}|{sys.implementation.cache_tag}".encode())
+    digest.update(f"{sys.version}|{os.uname().machine}|{sys.implementation.cache_tag}".encode())
     digest.update(json.dumps(installed_distributions()).encode())
     digest.update(KEY_VERSION.encode())
     for path in RUN_CODE:

@@ -13,8 +13,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..client.requests import job_request, job_results
-from ..client.service import snippet_service
 from ..config import Config
 from ..model import NOT_RUN, Document, Problem
 from ..plan import plan_document
@@ -57,7 +55,7 @@ class Verifier:
         self.verification = Verification()
         self.submitted = set()           # sources already planned
         self.pending = []                # (job, cache key, results or a Future of the service's answer)
-        self.service = service or snippet_service(config)
+        self.service = service           # started by the first job that runs, unless given
 
     def submit(self, document: Document) -> None:
         """Plan a document and start its jobs; a document already submitted is ignored."""
@@ -77,7 +75,18 @@ class Verifier:
         for job in jobs:
             key = job_key(job, self.config) if self.cache else None
             reused = self.cache.load(key, job) if self.cache and not self.config.refresh else None
-            self.pending.append((job, key, reused or self.service().submit(job_request(job, self.config))))
+            self.pending.append((job, key, reused or self._start(job)))
+
+    def _start(self, job):
+        """Send a job to the service. The client is imported by the first job that runs: a warm
+        build runs none."""
+        from ..client.requests import job_request
+
+        if self.service is None:
+            from ..client.service import snippet_service
+
+            self.service = snippet_service(self.config)
+        return self.service().submit(job_request(job, self.config))
 
     def finish(self, on_result=None) -> Verification:
         """Wait for every job; judge, count and order the results. Stops the service."""
@@ -92,6 +101,8 @@ class Verifier:
                     results = reused_or_answer
                     verification.reused += len(results)
                 else:
+                    from ..client.requests import job_results
+
                     results = job_results(job, reused_or_answer)
                     if self.cache:
                         self.cache.store(key, results)
@@ -111,7 +122,8 @@ class Verifier:
     def close(self) -> None:
         """Stop the service and write the new cache entries."""
         try:
-            self.service.close()
+            if self.service is not None:
+                self.service.close()
         finally:
             if self.cache:
                 self.cache.close()
