@@ -50,11 +50,12 @@ def write_corpus(content, posts):
 
 
 def settings(work, plugin):
-    """A settings file like ours, with or without the snippet plugin, caching into work/cache."""
+    """Our publish settings (the site as deployed: feeds, absolute URLs), with or without the
+    snippet plugin, caching into work/cache."""
     path = work / ("with.py" if plugin else "plain.py")
     plugins = "PLUGINS" if plugin else "[name for name in PLUGINS if name != 'pelican.plugins.snippets']"
     path.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom publishconf import *\n"
         f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nPLUGINS = {plugins}\n"
         f"SNIPPETS = {{**SNIPPETS, 'cache_dir': {str(work / 'cache')!r}}}\n")
     return path

@@ -31,6 +31,9 @@ if __name__ == "__main__":
     if role == "service":
         from _snippets_runtime.service import main as serve
         serve(int(arguments[0]), int(arguments[1]), arguments[2:] == ["spawn"])
+        # Its children are gone and it has nothing to flush: the build waits for this
+        # process to end, and tearing the interpreter down would only make it wait longer.
+        os._exit(0)
     elif role == "worker":
         from _snippets_runtime.worker import main as work
         work(arguments[0])
