@@ -108,8 +108,9 @@ def measure(posts, repeat):
                 "content"]
         # (name, command, what to do first, environment, working directory)
         steps = [
-            ("plain build", lambda: build(plain), None, None, ROOT),
+            # The plain build between the two it is compared with, so each pair runs back to back.
             ("build, cold cache", lambda: build(with_plugin), clear, None, ROOT),
+            ("plain build", lambda: build(plain), None, None, ROOT),
             ("build, warm cache", lambda: build(with_plugin), None, None, ROOT),
             ("build after editing one post", lambda: build(with_plugin), edit, None, ROOT),
             ("ours: snippets command, cold", lambda: ours, clear, None, work),

@@ -86,7 +86,7 @@ class SnippetCollector(Preprocessor):
                     if HIDDEN.search(lines[index]):
                         replacements[index] = []
             replacements[fence.close_index] = [lines[fence.close_index], "",
-                                               self.document.placeholder(block), ""]
+                                               self.md.htmlStash.store(self.document.placeholder(block)), ""]
         self.document.blocks = blocks
         rewritten = []
         for index, line in enumerate(lines):

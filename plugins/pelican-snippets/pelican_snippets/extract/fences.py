@@ -10,6 +10,7 @@ rules on the same lines, so the blocks we run are the blocks readers see.
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 _OPENING = re.compile(r"^(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^\n]*?)[ ]*$")
 # What fenced_code itself accepts after the fence (language, hl_lines or {attrs}).
@@ -27,7 +28,7 @@ class Fence:
     fence: str
     info: str
 
-    @property
+    @cached_property  # asked for several times per fence
     def language(self) -> str:
         if self.info.startswith("{"):
             match = _ATTR_LANGUAGE.match(self.info)
