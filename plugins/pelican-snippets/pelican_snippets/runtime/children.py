@@ -18,7 +18,7 @@ import time
 
 from . import outcomes, worker
 from .output import OutputSplitter
-from .wire import FAILED, GO_FD, REPORT_FD, Outcome, Request
+from .wire import FAILED, GO_FD, PASSED, REPORT_FD, Outcome, Request
 
 STARTUP_GRACE = 30.0   # seconds for a child to start and begin its next block
 RUNTIME = os.path.dirname(os.path.abspath(__file__))
@@ -33,11 +33,14 @@ class Child:
         self.blocks = request["blocks"]
         self.by_number = {block["number"]: block for block in self.blocks}
         self.boundary = f"\0snippet-boundary-{os.urandom(8).hex()}\0".encode()
+        self.token = os.urandom(8).hex()
         self.out = OutputSplitter(self.boundary, request["output_limit"])
         self.err = OutputSplitter(self.boundary, request["output_limit"])
         self.report = b""
         self.ended: dict = {}     # number -> the worker's End message
         self.current = None       # number of the block running now
+        self.position = 0         # index in blocks of the next block to start
+        self.tampered = None      # what was on the report channel that the worker did not write
         self.deadline = float("inf")  # set when the child is let go
         self.timed_out = False
         self.finished = False     # the worker said it ran its whole plan
@@ -60,8 +63,8 @@ class Child:
             import shutil  # only for posts that declare input files
             for path in self.request["inputs"]:
                 shutil.copy(path, os.path.join(directory, os.path.basename(path)))
-        self.plan = {"boundary": self.boundary.decode(), "memory_limit": self.request["memory_limit"],
-                     "directory": directory, "blocks": self.blocks}
+        self.plan = {"boundary": self.boundary.decode(), "token": self.token,
+                     "memory_limit": self.request["memory_limit"], "directory": directory, "blocks": self.blocks}
         self.pipes = []
         try:
             for _ in range(4):  # stdout, stderr, report, go (made last: see _fork)
@@ -108,7 +111,8 @@ class Child:
         self.deadline = time.monotonic() + STARTUP_GRACE
 
     def on_data(self, stream: str, data: bytes) -> bool:
-        """Output or a report from the child; True once it has reported its whole plan."""
+        """Output or a report from the child; True once it should stop: it reported its whole
+        plan, or its report channel carried something the worker did not write."""
         if stream == "out":
             self.out.feed(data)
             return False
@@ -118,44 +122,75 @@ class Child:
         self.report += data
         *lines, self.report = self.report.split(b"\n")
         for line in lines:
-            try:
-                message = json.loads(line)
-            except ValueError:
-                continue  # not the worker's: a block wrote to the report pipe itself
-            self._on_message(message)
-        return self.finished
+            if self.tampered is None:
+                self.tampered = self._on_line(line)
+        return self.finished or self.tampered is not None
 
-    def _on_message(self, message):
-        event = message.pop("event")
-        if event == "done":
-            self.finished = True
-            return
-        number = message.pop("number")
-        if event == "start":
-            self.current = number
-            self.deadline = message["at"] + self.by_number[number]["timeout"]  # the same clock
-        else:
+    def _on_line(self, line):
+        """Take one report line; say what is wrong with it, if anything (see wire.py)."""
+        try:
+            message = json.loads(line)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or message.pop("token", None) != self.token:
+            return f"a line without the runner's token ({line[:80]!r})"
+        event, number = message.pop("event", None), message.pop("number", None)
+        if self.finished:
+            return f"a {event!r} line after the last block"
+        if event == "start" and self.current is None and self.position < len(self.blocks) \
+                and number == self.blocks[self.position]["number"]:
+            self.current, self.position = number, self.position + 1
+            self.deadline = message.get("at", 0.0) + self.by_number[number]["timeout"]  # the same clock
+        elif event == "end" and number is not None and number == self.current:
             self.ended[number] = message
             self.current = None
             self.deadline = time.monotonic() + STARTUP_GRACE
+        elif event == "done" and self._plan_over():
+            self.finished = True
+        else:
+            return f"a {event!r} line out of order (block {number})"
+        return None
+
+    def _plan_over(self):
+        """Whether the worker may be done: no block running, and every block ended or the
+        last one that ended failed (the worker stops there)."""
+        if self.current is not None:
+            return False
+        if self.position == len(self.blocks):
+            return True
+        last = self.ended.get(self.blocks[self.position - 1]["number"]) if self.position else None
+        return last is not None and last.get("status") != PASSED
 
     def outcomes(self) -> list:
         """One Outcome per block, in order."""
         answer = []
         stdout_tail, stderr_tail = self.out.finish(), self.err.finish()
         stopped_by = None   # the failed block that ended this process's run
+        blamed = self._blamed()
         for index, block in enumerate(self.blocks):
             end = self.ended.get(block["number"])
-            if end is not None:
-                outcome = outcomes.finished(end, self.out.segment(index), self.err.segment(index))
-            elif stopped_by is None:  # the block running, or about to start, when the process ended
-                outcome = self._death(block, stdout_tail, stderr_tail)
-            else:
+            if block["number"] == blamed:
+                outcome = outcomes.tampered(self.tampered, self.out.segment(index) or stdout_tail,
+                                            self.err.segment(index) or stderr_tail)
+            elif stopped_by is not None:
                 outcome = outcomes.not_run(stopped_by["label"])
+            elif end is not None:
+                outcome = outcomes.finished(end, self.out.segment(index), self.err.segment(index))
+            else:  # the block running, or about to start, when the process ended
+                outcome = self._death(block, stdout_tail, stderr_tail)
             if outcome["status"] == FAILED and stopped_by is None:
                 stopped_by = block
             answer.append(outcome)
         return answer
+
+    def _blamed(self):
+        """The block whose outcome a tampered channel makes unknown: the one running then,
+        or else the last one that ended (its end may be the forged line)."""
+        if self.tampered is None:
+            return None
+        if self.current is not None:
+            return self.current
+        return self.blocks[max(self.position - 1, 0)]["number"]
 
     def _death(self, block, stdout, stderr) -> Outcome:
         if block["number"] != self.current:

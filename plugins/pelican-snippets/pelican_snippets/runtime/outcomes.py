@@ -84,6 +84,13 @@ def ended_before(status: int | None, stdout: str, stderr: str) -> Outcome:
                    stderr.strip(), stdout=stdout, stderr=stderr)
 
 
+def tampered(what: str, stdout: str, stderr: str) -> Outcome:
+    """The report channel carried something the worker did not write: the block's own
+    outcome cannot be trusted, so it fails (and, failing, is never cached)."""
+    return outcome(FAILED, f"failed: its report channel carried {what}, which the runner did not write",
+                   stdout=stdout, stderr=stderr)
+
+
 def could_not_start(error: BaseException) -> Outcome:
     """The service could not make the process (no memory, no file descriptors...)."""
     return outcome(FAILED, f"could not start: {error}")

@@ -9,10 +9,15 @@ Three channels, each with its own messages:
   compiled when both ends are the same interpreter.
 - **service -> child**, a `Plan`: handed over in memory to a forked child,
   or in a marshal file to a spawned one.
-- **child -> service**, the report pipe (file descriptor `REPORT_FD`): one
-  JSON object per line, `Start`, `End` and finally `Done`. What a block
-  prints goes to stdout and stderr, each block's output ending with the
-  plan's boundary marker.
+- **child -> service**, the report pipe (file descriptor `REPORT_FD`, not
+  inherited by what a block starts): one JSON object per line, for each
+  block a `Start` then an `End`, in the plan's order, and finally `Done`
+  (after the last block, or after the first that failed). Every line
+  carries the plan's token. Anything else on the pipe (a line without the
+  token, out of order, repeated, or after `Done`) was not written by the
+  worker: the service fails the block with it. What a block prints goes to
+  stdout and stderr, each block's output ending with the plan's boundary
+  marker.
 
 Standard library only, and valid on CPython 3.9 and later: this package
 runs in the service's interpreter, which need not be the build's.
@@ -80,6 +85,7 @@ class Answer(TypedDict):
 
 class Plan(TypedDict):
     boundary: str              # printed on stdout and stderr after each block
+    token: str                 # in every report line: what a block writes there lacks it
     memory_limit: int
     directory: str             # the job's working directory, also its HOME and TMPDIR
     blocks: list[BlockRequest]
@@ -87,12 +93,14 @@ class Plan(TypedDict):
 
 class Start(TypedDict):
     event: str                 # "start"
+    token: str
     number: int
     at: float                  # time.monotonic() when the block started: its deadline counts from here
 
 
 class End(TypedDict, total=False):
     event: str                 # "end"
+    token: str
     number: int
     status: str                # PASSED or FAILED
     message: str
@@ -102,7 +110,8 @@ class End(TypedDict, total=False):
 
 
 class Done(TypedDict):
-    event: str                 # "done": the worker ran its whole plan and is exiting
+    event: str                 # "done": the worker ran its plan and is exiting
+    token: str
 
 
 def frame(message: object) -> bytes:

@@ -64,6 +64,7 @@ def run_plan(plan: Plan) -> None:
     children ahead of their turn and lets each go when a place is free. End of
     file there means "never": the process ends.
     """
+    os.set_inheritable(REPORT_FD, False)  # nothing a block starts may write the verdict
     directory = plan["directory"]
     try:
         os.mkdir(directory)
@@ -80,22 +81,23 @@ def run_plan(plan: Plan) -> None:
     os.close(GO_FD)
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     _offer_source(plan["blocks"])
-    boundary = plan["boundary"]
+    boundary, token = plan["boundary"], plan["token"]
     ended = ""  # a block's end goes out with the next block's start, in one write
     for block in plan["blocks"]:
         # The service must know which block runs, and since when, before it runs:
         # it reads the report when it next looks, not as each line is written.
-        _send(ended + _message({"event": "start", "number": block["number"], "at": time.monotonic()}))
+        _send(ended + _message({"event": "start", "token": token, "number": block["number"],
+                                "at": time.monotonic()}))
         outcome = EVALUATORS[block["kind"]](block, namespace)
         _mark_end_of_block(boundary)
-        ended = _message({"event": "end", "number": block["number"], **outcome})
+        ended = _message({"event": "end", "token": token, "number": block["number"], **outcome})
         if outcome["status"] != PASSED:
             break  # later blocks would run on half-built state; the service marks them not run
     try:
         os.rmdir(directory)  # empty, as it usually is by now; else the service clears it
     except OSError:
         pass
-    _send(ended + _message({"event": "done"}))
+    _send(ended + _message({"event": "done", "token": token}))
     flush_python_streams()
     libc.fflush(None)  # C streams a block left open: os._exit would drop what they hold
     os._exit(0)  # do not wait for threads a block left running
@@ -142,7 +144,7 @@ def _mark_end_of_block(boundary):
 def _message(message):
     """One report line, as JSON. The usual ones (a few numbers and a status word) are
     formatted here: json.dumps makes a forked child copy some sixty pages first."""
-    if all(type(value) in (int, float) or key in ("event", "status") for key, value in message.items()):
+    if all(type(value) in (int, float) or key in ("event", "status", "token") for key, value in message.items()):
         return "{" + ", ".join(f'"{key}": "{value}"' if type(value) is str else f'"{key}": {value!r}'
                                for key, value in message.items()) + "}\n"
     return json.dumps(message) + "\n"
