@@ -29,7 +29,7 @@ def test_a_failing_block_points_at_its_line_in_the_post(run):
         "content/posts/t.md:7: error: python block 1 raised NameError: name 'y' is not defined")
     assert 'File "content/posts/t.md", line 7, in <module>' in result.details
     assert "    print(y)" in result.details  # the source line is quoted
-    assert "worker.py" not in result.details
+    assert "pelican_snippets" not in result.details and "_snippets_runtime" not in result.details
 
 
 def test_traceback_through_a_function_defined_in_an_earlier_block(run):
@@ -86,13 +86,16 @@ def test_syntax_error_points_at_its_line(run):
     assert result.status == "failed"
     assert "SyntaxError" in result.message
     assert result.line in (4, 5)
+    # The traceback starts at the post: the runtime's compile_block is not the author's concern.
+    assert 'File "content/posts/t.md", line' in result.details
+    assert "pelican_snippets" not in result.details and "compile_block" not in result.details
 
 
 def test_the_build_compiles_python_blocks_as_the_worker_would(run):
     """Blocks go to the service compiled; one that does not compile goes as source."""
     text = fence("x = 1\nprint(x)") + "\n" + fence("def broken(:\n    pass") + "\n" + fence("echo hi", "bash run")
     jobs, _ = plan_document(read_document(text, "content/posts/t.md"))
-    blocks = [block for job in jobs for block in job_request(job, Config())["blocks"]]
+    blocks = [block for job in jobs for block in job_request(job, Config(), compiled=True)["blocks"]]
     assert blocks[0]["compiled"] == compile_block(blocks[0])
     assert blocks[1]["compiled"] is None and blocks[2]["compiled"] is None
     results = run(text)

@@ -9,7 +9,6 @@ use to prove the two alike.
 
 from __future__ import annotations
 
-import json
 import marshal
 import os
 import signal
@@ -18,7 +17,7 @@ import time
 
 from . import outcomes, worker
 from .output import OutputSplitter
-from .wire import FAILED, GO_FD, PASSED, REPORT_FD, Outcome, Request
+from .wire import FAILED, GO_FD, PASSED, REPORT_FD, Outcome, Request, new_boundary, new_token, read_report_line
 
 STARTUP_GRACE = 30.0   # seconds for a child to start and begin its next block
 RUNTIME = os.path.dirname(os.path.abspath(__file__))
@@ -32,8 +31,8 @@ class Child:
         self.request = request
         self.blocks = request["blocks"]
         self.by_number = {block["number"]: block for block in self.blocks}
-        self.boundary = f"\0snippet-boundary-{os.urandom(8).hex()}\0".encode()
-        self.token = os.urandom(8).hex()
+        self.boundary = new_boundary()
+        self.token = new_token()
         self.out = OutputSplitter(self.boundary, request["output_limit"])
         self.err = OutputSplitter(self.boundary, request["output_limit"])
         self.report = b""
@@ -128,11 +127,8 @@ class Child:
 
     def _on_line(self, line):
         """Take one report line; say what is wrong with it, if anything (see wire.py)."""
-        try:
-            message = json.loads(line)
-        except ValueError:
-            message = None
-        if not isinstance(message, dict) or message.pop("token", None) != self.token:
+        message = read_report_line(line)
+        if message is None or message.pop("token", None) != self.token:
             return f"a line without the runner's token ({line[:80]!r})"
         event, number = message.pop("event", None), message.pop("number", None)
         if self.finished:

@@ -7,6 +7,7 @@ made when it first runs: the service every child is forked from stays small.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -111,10 +112,14 @@ def _is_a(error, name):
     return any(name in (cls.__name__, f"{cls.__module__}.{cls.__qualname__}") for cls in type(error).__mro__)
 
 
+RUNTIME = os.path.dirname(os.path.abspath(__file__))
+
+
 def _traceback(error):
-    """The traceback from the block's own frames on: this module's frame is noise."""
+    """The traceback from the block's own frames on: the runtime's frames (this module's,
+    wire.compile_block's for a syntax error) are noise to the author."""
     tb = error.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+    while tb is not None and os.path.dirname(os.path.abspath(tb.tb_frame.f_code.co_filename)) == RUNTIME:
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(error), error, tb)).rstrip()
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import marshal
 import mmap
 import os
 
-from .wire import HEADER, Request
+from .wire import Request, frame_end, read_frame
 
 
 class Inbox:
@@ -37,7 +36,7 @@ class Inbox:
         end = self._end_of_next()
         if end is None:
             return None
-        request = marshal.loads(self.buffer[self.head + HEADER.size:end])
+        request = read_frame(self.buffer, self.head, end)
         self.head = end
         if self.head == self.tail:
             self.head = self.tail = 0
@@ -48,11 +47,7 @@ class Inbox:
 
     def _end_of_next(self):
         """Where the next request ends, if all of it is here."""
-        if self.tail - self.head < HEADER.size:
-            return None
-        (length,) = HEADER.unpack_from(self.buffer, self.head)
-        end = self.head + HEADER.size + length
-        return end if end <= self.tail else None
+        return frame_end(self.buffer, self.head, self.tail)
 
     def _make_room(self):
         waiting = self.tail - self.head

@@ -25,14 +25,15 @@ runs in the service's interpreter, which need not be the build's.
 
 from __future__ import annotations
 
+import json
 import marshal
+import os
 import struct
 from types import CodeType
 from typing import TypedDict
 
 PASSED, FAILED, SKIPPED, NOT_RUN = "passed", "failed", "skipped", "not run"
 STATUSES = (PASSED, FAILED, SKIPPED, NOT_RUN)
-KINDS = ("python", "pycon", "shell")   # the block kinds a worker knows how to run
 
 REPORT_FD = 3  # in a child: the report pipe
 GO_FD = 4      # in a child: the pipe that lets it start its blocks (a byte: go; end of file: never)
@@ -49,7 +50,7 @@ class BlockRequest(TypedDict):
     number: int                # 1-based among the post's runnable blocks
     label: str                 # "python block 3", for messages
     filename: str              # the post's path as messages show it
-    kind: str                  # one of KINDS
+    kind: str                  # python, pycon or shell: a key of evaluators.EVALUATORS
     first_line: int            # the line of the post where the code starts
     code: str
     timeout: float             # seconds
@@ -123,16 +124,52 @@ def frame(message: object) -> bytes:
 def unframe(buffer: bytes) -> tuple:
     """The whole messages at the start of buffer, and the bytes of the next, incomplete one."""
     messages, start = [], 0
-    view = memoryview(buffer)
-    while len(buffer) - start >= HEADER.size:
-        (length,) = HEADER.unpack_from(buffer, start)
-        end = start + HEADER.size + length
-        if len(buffer) < end:
-            break
-        messages.append(marshal.loads(view[start + HEADER.size:end]))
+    while (end := frame_end(buffer, start, len(buffer))) is not None:
+        messages.append(read_frame(buffer, start, end))
         start = end
-    view.release()
     return messages, buffer[start:]
+
+
+def frame_end(buffer, start: int, stop: int) -> int | None:
+    """Where the message framed at buffer[start] ends, if all of it lies before stop."""
+    if stop - start < HEADER.size:
+        return None
+    (length,) = HEADER.unpack_from(buffer, start)
+    end = start + HEADER.size + length
+    return end if end <= stop else None
+
+
+def read_frame(buffer, start: int, end: int) -> object:
+    """The message framed at buffer[start:end]."""
+    with memoryview(buffer) as view, view[start + HEADER.size:end] as data:
+        return marshal.loads(data)
+
+
+def new_boundary() -> bytes:
+    """A marker no block prints by chance: it ends each block's stdout and stderr."""
+    return f"\0snippet-boundary-{os.urandom(8).hex()}\0".encode()
+
+
+def new_token() -> str:
+    return os.urandom(8).hex()
+
+
+def report_line(message: dict) -> str:
+    """A report message as its line. The usual ones (numbers, the event, status and token
+    words) are formatted by hand: json.dumps makes a forked child copy some sixty pages."""
+    if all(type(value) in (int, float) or key in ("event", "status", "token") for key, value in message.items()):
+        return "{" + ", ".join(f'"{key}": "{value}"' if type(value) is str else f'"{key}": {value!r}'
+                               for key, value in message.items()) + "}\n"
+    return json.dumps(message) + "\n"
+
+
+def read_report_line(line: bytes) -> dict | None:
+    """A report line's message, or None for a line that is not one."""
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return None
+    return message if isinstance(message, dict) else None
 
 
 def compile_block(block: BlockRequest) -> CodeType:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import builtins
 import ctypes
-import json
 import linecache
 import marshal
 import os
@@ -20,7 +19,7 @@ import sys
 import time
 
 from .evaluators import EVALUATORS, flush_python_streams
-from .wire import GO_FD, PASSED, REPORT_FD, Plan
+from .wire import GO_FD, PASSED, REPORT_FD, Plan, report_line
 
 libc = ctypes.CDLL(None)
 PR_SET_PDEATHSIG = 1
@@ -86,18 +85,18 @@ def run_plan(plan: Plan) -> None:
     for block in plan["blocks"]:
         # The service must know which block runs, and since when, before it runs:
         # it reads the report when it next looks, not as each line is written.
-        _send(ended + _message({"event": "start", "token": token, "number": block["number"],
+        _send(ended + report_line({"event": "start", "token": token, "number": block["number"],
                                 "at": time.monotonic()}))
         outcome = EVALUATORS[block["kind"]](block, namespace)
         _mark_end_of_block(boundary)
-        ended = _message({"event": "end", "token": token, "number": block["number"], **outcome})
+        ended = report_line({"event": "end", "token": token, "number": block["number"], **outcome})
         if outcome["status"] != PASSED:
             break  # later blocks would run on half-built state; the service marks them not run
     try:
         os.rmdir(directory)  # empty, as it usually is by now; else the service clears it
     except OSError:
         pass
-    _send(ended + _message({"event": "done", "token": token}))
+    _send(ended + report_line({"event": "done", "token": token}))
     flush_python_streams()
     libc.fflush(None)  # C streams a block left open: os._exit would drop what they hold
     os._exit(0)  # do not wait for threads a block left running
@@ -139,15 +138,6 @@ def _mark_end_of_block(boundary):
             stream.flush()
         except Exception:  # closed or replaced: the marker still goes out
             os.write(fd, boundary.encode())
-
-
-def _message(message):
-    """One report line, as JSON. The usual ones (a few numbers and a status word) are
-    formatted here: json.dumps makes a forked child copy some sixty pages first."""
-    if all(type(value) in (int, float) or key in ("event", "status", "token") for key, value in message.items()):
-        return "{" + ", ".join(f'"{key}": "{value}"' if type(value) is str else f'"{key}": {value!r}'
-                               for key, value in message.items()) + "}\n"
-    return json.dumps(message) + "\n"
 
 
 def _send(text):
