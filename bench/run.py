@@ -147,7 +147,7 @@ def report(posts, times, counts):
         ("ours cold / peer", "ours: snippets command, cold", "peer: pytest-markdown-docs", 0.50),
     ]
     for name, ours, base, target in checks:
-        ratios = sorted(a / b for a, b in zip(times[ours], times[base]))
+        ratios = sorted(a / b for a, b in zip(times[ours], times[base], strict=True))
         ratio = statistics.median(ratios)
         verdict = "meets" if ratio <= target else "MISSES"
         print(f"  {name:34s} {ratio:7.2f}x  (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}; "

@@ -21,8 +21,9 @@ Builds go to temporary directories, never to output/. BLOG_SITEURL is removed
 from the environment so the publish build always uses the SITEURL default in
 publishconf.py.
 
-The blog's own plugins (plugins/) are importable by name, as Pelican finds them
-through PLUGIN_PATHS, so tests use what a plugin knows instead of repeating it.
+The blog's own plugins (plugins/) are importable by name (pytest.ini puts the
+folder on the path, as Pelican's PLUGIN_PATHS does), so tests use what a
+plugin knows instead of repeating it.
 """
 
 import os
@@ -34,7 +35,6 @@ from typing import NamedTuple
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "plugins"))
 
 
 class Build(NamedTuple):

@@ -57,7 +57,7 @@ def readable(colour: str, background: str) -> str:
     rgb = _rgb(colour)
     for step in range(41):
         t = step / 40
-        mixed = _hex(tuple(c + (e - c) * t for c, e in zip(rgb, toward)))
+        mixed = _hex(tuple(c + (e - c) * t for c, e in zip(rgb, toward, strict=True)))
         if contrast(mixed, background) >= MIN_CONTRAST:
             return mixed
     return _hex(toward)

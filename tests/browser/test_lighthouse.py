@@ -23,7 +23,7 @@ import subprocess
 import pytest
 from required import require
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
+from .local import CHROMIUM, CHROMIUM_ARGS, ROOT
 
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from .conftest import ROOT
+from .local import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from .accessibility import violations
-from .conftest import ROOT, serving
+from .local import ROOT, serving
 
 POST = textwrap.dedent('''\
     Title: Every snippet state

@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pelican_snippets.client.environment import snippet_environment
 from pelican_snippets.client.requests import run_job
-from pelican_snippets.client.service import ServiceOnDemand
+from pelican_snippets.client.service import snippet_service
 from pelican_snippets.config import Config
 from pelican_snippets.extract.collect import read_document
 from pelican_snippets.plan import plan_document
@@ -31,10 +30,7 @@ def run_markdown(text, source="content/posts/t.md", forked=True, **config):
     jobs, settled = plan_document(document)
     results = list(settled)
 
-    def environment(home):
-        return snippet_environment(settings, home, home)
-
-    with contextlib.closing(ServiceOnDemand(environment, settings.jobs, spawn=not forked)) as service:
+    with contextlib.closing(snippet_service(settings, spawn=not forked)) as service:
         for job in jobs:
             results += run_job(job, settings, service())
     return {result.block.number: result for result in results}

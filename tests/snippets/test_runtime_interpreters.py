@@ -73,7 +73,7 @@ def test_the_runtime_runs_blocks_under(minor, spawn):
     with contextlib.closing(service):
         answers = [service().submit(job_request(job, config, compiled=own)) for job in jobs]
         results = {result.block.number: result
-                   for job, answer in zip(jobs, answers) for result in job_results(job, answer)}
+                   for job, answer in zip(jobs, answers, strict=True) for result in job_results(job, answer)}
     major, minor_number = interpreter.version.split(".")[:2]
     assert results[1].status == "passed" and results[1].stdout == f"({major}, {minor_number})\n"
     assert results[2].status == "passed"

@@ -11,6 +11,14 @@ loudly there rather than quietly in a build.
   every file, so it sets what `read` sets and parses metadata as it does.
 - Python-Markdown's preprocessor priorities: the collector must run after
   whitespace normalisation and before the metadata header is removed.
+
+Pelican behaviour relied on without a wrapper, each used in one place:
+`pelican.log.console`, the console Pelican prints through (present/console.py);
+a SystemExit raised in a signal handler ends the build with its message and
+no traceback (integrations/build.py); the first generator of
+all_generators_finalized is the articles generator, and
+context["generated_content"] holds every content object read
+(integrations/build.py).
 """
 
 from __future__ import annotations
@@ -63,11 +71,14 @@ def check() -> list:
     """What an upgrade changed of the internals above, one sentence each; empty when all hold."""
     import markdown
     import pelican
+    import pelican.log
     from markdown.preprocessors import Preprocessor
     from pelican.contents import Content
     from pelican.readers import MarkdownReader
 
     changed = []
+    if not hasattr(pelican.log, "console"):
+        changed.append("pelican.log.console is gone: present/console.py prints through it")
     if not hasattr(Content.get_content, "cache"):
         changed.append("pelican.contents.Content.get_content is no longer memoized with a .cache dict; "
                        "internals.replace_html cannot forget the old HTML")

@@ -16,7 +16,7 @@ class Job:
     inputs: tuple = ()    # files copied into the working directory first
 
 
-def plan_document(document: Document) -> tuple:
+def plan_document(document: Document) -> tuple[list[Job], list[Result]]:
     """Return (jobs, settled): the processes to start, and results known without running.
 
     The post's ordinary blocks share one process, like a notebook; each

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from concurrent.futures import Future
 
 from ..config import Config
@@ -11,11 +13,11 @@ from ..runtime.wire import BlockRequest, Request, compile_block
 from .service import ServiceStopped
 
 
-def job_request(job: Job, config: Config, compiled: bool = True) -> Request:
+def job_request(job: Job, config: Config, compiled: bool) -> Request:
     """What the service needs to run a job: its blocks, limits and input files, as plain data.
 
-    With `compiled`, for a service of the build's own interpreter, Python
-    blocks go as code objects: compiling in a freshly forked child costs
+    With `compiled`, only for a service of the build's own interpreter (code
+    objects do not travel between versions), Python blocks go as code objects: compiling in a freshly forked child costs
     several times more, as the compiler's memory is copied page by page.
     """
     blocks = [_block_request(block, config, compiled) for block in job.blocks]
@@ -34,22 +36,21 @@ def _block_request(block, config, compiled) -> BlockRequest:
         "compiled": None,
     }
     if compiled and block.kind == "python":
-        try:
+        # A SyntaxError and the like: the child compiles the block again and reports it.
+        with contextlib.suppress(Exception):
             request["compiled"] = compile_block(request)
-        except Exception:  # SyntaxError and the like: the child compiles it again and reports it
-            pass
     return request
 
 
-def job_results(job: Job, answer: Future) -> list:
+def job_results(job: Job, answer: Future) -> list[Result]:
     """The results of a job from the service's answer (a Future of its outcomes)."""
     try:
         outcomes = answer.result()
     except ServiceStopped as stopped:
         return [Result.service_stopped(block, str(stopped)) for block in job.blocks]
-    return [Result.from_outcome(block, outcome) for block, outcome in zip(job.blocks, outcomes)]
+    return [Result.from_outcome(block, outcome) for block, outcome in zip(job.blocks, outcomes, strict=True)]
 
 
-def run_job(job: Job, config: Config, service) -> list:
-    """Run one job and wait for its results."""
-    return job_results(job, service.submit(job_request(job, config)))
+def run_job(job: Job, config: Config, service) -> list[Result]:
+    """Run one job on a SnippetService and wait for its results."""
+    return job_results(job, service.submit(job_request(job, config, compiled=service.python == sys.executable)))

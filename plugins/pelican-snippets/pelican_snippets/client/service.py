@@ -8,6 +8,7 @@ pays for a message each way; a single thread reads the answers.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -39,7 +40,11 @@ class SnippetService:
             pass_fds=(theirs.fileno(),), start_new_session=True)
         theirs.close()
         self.socket = ours
-        self.lock = threading.Lock()     # guards the futures and the socket's sending side
+        self.python = python
+        # Two locks: a build blocked sending must not keep the reader from taking answers,
+        # or a service blocked sending a large answer would wait on the build for ever.
+        self.lock = threading.Lock()     # guards the futures, the ids and `stopped`
+        self.sending = threading.Lock()  # one request on the socket at a time
         self.futures = {}                # request id -> Future
         self.next_id = 0
         self.stopped = None              # why the service can take no more requests
@@ -53,11 +58,15 @@ class SnippetService:
                 future.set_exception(ServiceStopped(self.stopped))
                 return future
             self.next_id += 1
-            self.futures[self.next_id] = future
-            try:
-                self.socket.sendall(frame({**request, "id": self.next_id}))
-            except OSError as error:
-                del self.futures[self.next_id]
+            number = self.next_id
+            self.futures[number] = future
+        try:
+            with self.sending:
+                self.socket.sendall(frame({**request, "id": number}))
+        except OSError as error:
+            with self.lock:
+                self.futures.pop(number, None)
+            if not future.done():
                 future.set_exception(ServiceStopped(f"the snippet service is gone ({error})"))
         return future
 
@@ -86,10 +95,8 @@ class SnippetService:
         """Stop the service: any job still running is killed, its directory removed."""
         if not self.next_id:
             self.process.kill()  # it was never used: no need to let it finish starting
-        try:
+        with contextlib.suppress(OSError):
             self.socket.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         # The reader ends when the service has exited and been reaped. Joining it wakes
         # as soon as that happens; Popen.wait(timeout) would poll with growing sleeps.
         self.reader.join(5)

@@ -44,7 +44,7 @@ class Fence:
         return parts[1] if len(parts) > 1 else ""
 
 
-def find_fences(lines: list, understands=lambda language: False) -> Iterator[tuple]:
+def find_fences(lines: list[str], understands=lambda language: False) -> Iterator[tuple[Fence | None, tuple | None]]:
     """Yield (Fence or None, problem) for every fenced block in `lines`.
 
     `understands(language)` tells whether our plugin reads that language's

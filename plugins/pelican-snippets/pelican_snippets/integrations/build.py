@@ -7,6 +7,7 @@ verify posts without importing Pelican.
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 import time
 
@@ -33,6 +34,7 @@ class VerificationFailed(SystemExit):
 
 
 _state = {"verifier": None, "verification": None}
+log = logging.getLogger(__name__)
 
 
 def configure(pelican_object) -> None:
@@ -155,7 +157,19 @@ class SnippetMarkdownReader(MarkdownReader):
         return md
 
 
+def warn_about_internals() -> None:
+    """On a Pelican or Python-Markdown other than the one checked, say which internal changed."""
+    import markdown
+    import pelican
+
+    if (pelican.__version__, markdown.__version__) == (internals.PELICAN_CHECKED, internals.MARKDOWN_CHECKED):
+        return
+    for change in internals.check():
+        log.warning("snippets: %s", change)
+
+
 def connect_signals() -> None:
+    warn_about_internals()
     signals.initialized.connect(configure)
     signals.get_generators.connect(start_run)
     signals.readers_init.connect(install_reader)

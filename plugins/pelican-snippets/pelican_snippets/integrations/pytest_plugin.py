@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ..config import read_settings_file
+from ..config import ConfigError, read_settings_file
 from ..extract.collect import display_path, read_document
 from ..model import FAILED, NOT_RUN, SKIPPED
 from ..verify.pipeline import verify_documents
@@ -31,7 +31,10 @@ def pytest_configure(config):
     settings_file = Path(config.rootpath, config.getoption("snippets_settings"))
     config.snippets_content = None
     if settings_file.is_file():
-        content, config.snippets_config = read_settings_file(settings_file)
+        try:
+            content, config.snippets_config = read_settings_file(settings_file)
+        except ConfigError as error:
+            raise pytest.UsageError(f"{settings_file}: {error}") from None
         config.snippets_content = content.resolve()
 
 

@@ -18,14 +18,18 @@ def result_html(result: Result, show_failures: bool) -> str:
             return ""
         return _error_box(result)
     if result.status == NOT_RUN:
-        reason = result.message.removeprefix("not run: ")
-        return f'<p class="snippet-note snippet-not-run">Not run: {escape(reason)}.</p>'
+        return f'<p class="snippet-note snippet-not-run">{escape(_sentence(result.message))}</p>'
     html = ""
     if result.status == PASSED and block.options.raises:
-        html += f'<p class="snippet-note snippet-raises">{escape(result.message[:1].upper() + result.message[1:])}.</p>'
+        html += f'<p class="snippet-note snippet-raises">{escape(_sentence(result.message))}</p>'
     if result.status == PASSED and block.options.output:
         html += _output_panel(result.stdout)
     return html
+
+
+def _sentence(message):
+    """A result's message as a sentence under the block: "not run: ..." becomes "Not run: ...."."""
+    return message[:1].upper() + message[1:] + "."
 
 
 def _output_panel(stdout):

@@ -83,7 +83,6 @@ class SnippetReportGenerator(Generator):
         # Compact: indenting switches json to its pure-Python encoder, several times slower.
         path.write_text(json.dumps(data) + "\n", encoding="utf-8")
 
-
     def _template(self):
         """The theme's snippets.html, or the plugin's own for a theme that has none."""
         templates = self.templates or self

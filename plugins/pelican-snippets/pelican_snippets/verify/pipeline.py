@@ -9,9 +9,12 @@ everything in one Verification.
 
 from __future__ import annotations
 
+import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..model import NOT_RUN, Document, Problem
@@ -20,12 +23,15 @@ from .judge import judge
 from .key import job_key
 from .store import ResultCache
 
+if TYPE_CHECKING:  # the client is imported when the first job runs
+    from ..client.service import ServiceOnDemand
+
 
 @dataclass
 class Verification:
     """Everything one build learned about its snippets."""
 
-    results: dict = field(default_factory=dict)    # source -> [BlockResult] in block order
+    results: dict = field(default_factory=dict)    # source -> [Result] in block order
     problems: list = field(default_factory=list)   # Problem
     elapsed: float = 0.0
     pages: dict = field(default_factory=dict)      # source -> (title, url) of its page
@@ -47,7 +53,7 @@ class Verifier:
     `config.jobs` at a time.
     """
 
-    def __init__(self, config: Config, check_output: bool = True, service=None) -> None:
+    def __init__(self, config: Config, check_output: bool = True, service: ServiceOnDemand | None = None) -> None:
         self.config = config
         self.check_output = check_output
         self.cache = ResultCache(config.cache_dir) if config.cache_dir else None
@@ -86,7 +92,7 @@ class Verifier:
             from ..client.service import snippet_service
 
             self.service = snippet_service(self.config)
-        return self.service().submit(job_request(job, self.config))
+        return self.service().submit(job_request(job, self.config, compiled=self.service.python == sys.executable))
 
     def finish(self, on_result=None) -> Verification:
         """Wait for every job; judge, count and order the results. Stops the service."""
@@ -129,8 +135,8 @@ class Verifier:
                 self.cache.close()
 
 
-def verify_documents(documents, config: Config, on_result=None, check_output: bool = True,
-                     service=None) -> Verification:
+def verify_documents(documents: Iterable[Document], config: Config, on_result=None, check_output: bool = True,
+                     service: ServiceOnDemand | None = None) -> Verification:
     """Verify documents all at once (the command line, pytest, `--update`).
 
     `service` is the caller's own snippet_service(config), for a caller that

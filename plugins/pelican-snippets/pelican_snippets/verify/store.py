@@ -14,6 +14,7 @@ not reused or not kept, with a warning.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -39,7 +40,7 @@ class ResultCache:
         self._unsaved = {}   # key -> entry, stored since the last save
         self._warned = False  # one warning per build about a cache it cannot use
 
-    def load(self, key: str, job: Job) -> list | None:
+    def load(self, key: str, job: Job) -> list[Result] | None:
         """The job's results from an earlier run, or None if absent or unusable."""
         try:
             row = self._database().execute("SELECT entry FROM results WHERE key = ?", (key,)).fetchone()
@@ -51,11 +52,11 @@ class ResultCache:
             if entry is None or entry["format"] != FORMAT or len(entry["outcomes"]) != len(job.blocks):
                 return None
             return [Result.from_outcome(block, outcome, cached=True)
-                    for block, outcome in zip(job.blocks, entry["outcomes"])]
+                    for block, outcome in zip(job.blocks, entry["outcomes"], strict=True)]
         except (ValueError, KeyError, TypeError):
             return None
 
-    def store(self, key: str, results: list) -> None:
+    def store(self, key: str, results: list[Result]) -> None:
         """Keep a job's results, to be written by the next save()."""
         if any(result.status == FAILED for result in results):
             return
@@ -111,8 +112,6 @@ class ResultCache:
             self._connection.close()
             self._connection = None
         for suffix in ("", "-journal"):
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(f"{self.path}{suffix}")
-            except OSError:
-                pass
         return True
