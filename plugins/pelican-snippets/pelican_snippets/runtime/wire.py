@@ -140,9 +140,9 @@ def frame_end(buffer, start: int, stop: int) -> int | None:
 
 
 def read_frame(buffer, start: int, end: int) -> object:
-    """The message framed at buffer[start:end]."""
-    with memoryview(buffer) as view, view[start + HEADER.size:end] as data:
-        return marshal.loads(data)
+    """The message framed at buffer[start:end], copied out first: parsed straight from the
+    inbox's mapping, every post measured slower."""
+    return marshal.loads(buffer[start + HEADER.size:end])
 
 
 def new_boundary() -> bytes:
