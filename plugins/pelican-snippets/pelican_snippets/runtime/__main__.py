@@ -25,17 +25,32 @@ def load() -> object:
     return package
 
 
+def import_roles():
+    """The runtime's modules, with their bytecode cache written if it is missing or stale.
+
+    The environment says not to write bytecode (PYTHONDONTWRITEBYTECODE), for
+    the posts' own modules. The runtime's is worth keeping: compiling it at
+    every start leaves the compiler's garbage in the process every child is
+    forked from, and each fork then costs more.
+    """
+    previous, sys.dont_write_bytecode = sys.dont_write_bytecode, False
+    try:
+        load()
+        from _snippets_runtime import service, worker
+    finally:
+        sys.dont_write_bytecode = previous
+    return service, worker
+
+
 if __name__ == "__main__":
-    load()
+    service, worker = import_roles()
     role, arguments = sys.argv[1], sys.argv[2:]
     if role == "service":
-        from _snippets_runtime.service import main as serve
-        serve(int(arguments[0]), int(arguments[1]), arguments[2:] == ["spawn"])
+        service.main(int(arguments[0]), int(arguments[1]), arguments[2:] == ["spawn"])
         # Its children are gone and it has nothing to flush: the build waits for this
         # process to end, and tearing the interpreter down would only make it wait longer.
         os._exit(0)
     elif role == "worker":
-        from _snippets_runtime.worker import main as work
-        work(arguments[0])
+        worker.main(arguments[0])
     else:
         sys.exit(f"unknown role {role!r}: expected service or worker")
