@@ -104,7 +104,7 @@ SNIPPETS = {
     "on_failure": "report",     # "report": error box in the page, exit 1 at the end; "fail": stop the build
     "languages": ["python", "py", "python3"],
     "pass_env": [],             # names of builder environment variables snippets may see
-    "jobs": 0,                  # posts verified at once; 0 = one per core, plus one
+    "jobs": 0,                  # posts verified at once; 0 = one per core, plus two
     # Results of unchanged snippets are reused from here (delete it, or SNIPPETS_REFRESH=1, to re-run all).
     "cache_dir": os.environ.get("SNIPPETS_CACHE_DIR", str(Path(__file__).resolve().parent / ".snippets-cache")),
 }
