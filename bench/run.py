@@ -15,6 +15,7 @@ Prints the figures and the ratios against the targets. Not a test.
 """
 
 import argparse
+import importlib.util
 import os
 import platform
 import re
@@ -162,9 +163,7 @@ def main():
     parser.add_argument("--scaling", type=int, default=1000, help="a second, larger corpus (0 to skip)")
     parser.add_argument("--repeat", type=int, default=5, help="rounds of runs (times: the best; ratios: the median)")
     args = parser.parse_args()
-    try:
-        import pytest_markdown_docs  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("pytest_markdown_docs") is None:
         sys.exit("the peer is missing: pip install -r bench/requirements.txt")
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     for posts in [args.posts] + ([args.scaling] if args.scaling else []):
