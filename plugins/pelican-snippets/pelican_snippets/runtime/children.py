@@ -137,7 +137,8 @@ class Child:
                 and number == self.blocks[self.position]["number"]:
             self.current, self.position = number, self.position + 1
             self.deadline = message.get("at", 0.0) + self.by_number[number]["timeout"]  # the same clock
-        elif event == "end" and number is not None and number == self.current:
+        elif event == "end" and number is not None and number == self.current \
+                and message.get("status") in (PASSED, FAILED):
             self.ended[number] = message
             self.current = None
             self.deadline = time.monotonic() + STARTUP_GRACE
