@@ -9,6 +9,7 @@ and dying mid-build.
 import ctypes
 import os
 import random
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -313,3 +314,24 @@ def test_posts_run_in_parallel_at_most_jobs_at_a_time(jobs):
     runs = [result.stdout.split() for result in verification.all_results()]
     assert len({pid for pid, _, _ in runs}) == 5  # a process per post
     assert _most_at_once([(float(start), float(end)) for _, start, end in runs]) == jobs
+
+
+def test_large_requests_and_large_answers_at_once_do_not_deadlock(tmp_path):
+    """The build sends while the service answers, both more than a socket holds.
+
+    Each post carries some 100 KB of code and prints nearly 1 MB back: the build
+    blocks sending while the service blocks answering, and each must still be
+    able to read what the other sends. Run in a process of its own, so that a
+    deadlock fails the test instead of hanging it."""
+    script = tmp_path / "verify.py"
+    script.write_text(
+        "from pelican_snippets.config import Config\n"
+        "from pelican_snippets.extract.collect import read_document\n"
+        "from pelican_snippets.verify.pipeline import verify_documents\n"
+        "code = 'padding = ' + repr('p' * 100_000) + '\\nprint(\"y\" * 1000_000)'\n"
+        "posts = [read_document('```python\\n' + code + '\\n```\\n', f'content/posts/p{n}.md') for n in range(40)]\n"
+        "verification = verify_documents(posts, Config(jobs=3, cache_dir=None, timeout=30, output_limit_kb=1024))\n"
+        "print(sorted({result.status for result in verification.all_results()}))\n")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "['passed']\n"
