@@ -5,6 +5,8 @@ calling sys.exit; the post's namespace; pycon sessions; shell blocks and
 console transcripts.
 """
 
+import sys
+
 from pelican_snippets.client.requests import job_request
 from pelican_snippets.config import Config
 from pelican_snippets.extract.collect import read_document
@@ -95,7 +97,7 @@ def test_the_build_compiles_python_blocks_as_the_worker_would(run):
     """Blocks go to the service compiled; one that does not compile goes as source."""
     text = fence("x = 1\nprint(x)") + "\n" + fence("def broken(:\n    pass") + "\n" + fence("echo hi", "bash run")
     jobs, _ = plan_document(read_document(text, "content/posts/t.md"))
-    blocks = [block for job in jobs for block in job_request(job, Config(), compiled=True)["blocks"]]
+    blocks = [block for job in jobs for block in job_request(job, Config(), sys.executable)["blocks"]]
     assert blocks[0]["compiled"] == compile_block(blocks[0])
     assert blocks[1]["compiled"] is None and blocks[2]["compiled"] is None
     results = run(text)

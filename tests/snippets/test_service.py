@@ -275,7 +275,7 @@ def test_a_service_that_dies_fails_its_jobs_with_a_clear_message_and_takes_its_c
     jobs, _ = plan_document(read_document(fence(code), "content/posts/slow.md"))
     service = ServiceOnDemand(lambda home: snippet_environment(settings, home, home), 1)
     try:
-        answer = service().submit(job_request(jobs[0], settings, compiled=True))
+        answer = service().submit(job_request(jobs[0], settings, sys.executable))
         deadline = time.monotonic() + 10
         while not pid_file.exists() or not pid_file.read_text():
             assert time.monotonic() < deadline
@@ -286,7 +286,7 @@ def test_a_service_that_dies_fails_its_jobs_with_a_clear_message_and_takes_its_c
         assert time.monotonic() - started < 10
         assert result.status == "failed"
         assert result.message == "could not run: the snippet service stopped (exit status -9)"
-        later = job_results(jobs[0], service().submit(job_request(jobs[0], settings, compiled=True)))
+        later = job_results(jobs[0], service().submit(job_request(jobs[0], settings, sys.executable)))
         assert later[0].message == result.message  # no hang for jobs sent after it died
         child = int(pid_file.read_text())
         while _alive(child):  # the orphan is killed with its service, not left to sleep

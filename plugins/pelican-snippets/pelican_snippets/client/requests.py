@@ -13,13 +13,15 @@ from ..runtime.wire import BlockRequest, Request, compile_block
 from .service import ServiceStopped
 
 
-def job_request(job: Job, config: Config, compiled: bool) -> Request:
-    """What the service needs to run a job: its blocks, limits and input files, as plain data.
+def job_request(job: Job, config: Config, python: str) -> Request:
+    """What a service running `python` needs to run a job: its blocks, limits and input
+    files, as plain data.
 
-    With `compiled`, only for a service of the build's own interpreter (code
-    objects do not travel between versions), Python blocks go as code objects: compiling in a freshly forked child costs
-    several times more, as the compiler's memory is copied page by page.
+    For a service of the build's own interpreter, Python blocks go compiled (code objects
+    do not travel between versions): compiling in a freshly forked child costs several
+    times more, as the compiler's memory is copied page by page.
     """
+    compiled = python == sys.executable
     blocks = [_block_request(block, config, compiled) for block in job.blocks]
     return {"id": 0, "memory_limit": config.memory_limit, "output_limit": config.output_limit,
             "inputs": list(job.inputs), "blocks": blocks}
@@ -53,4 +55,4 @@ def job_results(job: Job, answer: Future) -> list[Result]:
 
 def run_job(job: Job, config: Config, service) -> list[Result]:
     """Run one job on a SnippetService and wait for its results."""
-    return job_results(job, service.submit(job_request(job, config, compiled=service.python == sys.executable)))
+    return job_results(job, service.submit(job_request(job, config, service.python)))

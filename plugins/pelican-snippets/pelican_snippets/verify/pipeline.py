@@ -9,7 +9,6 @@ everything in one Verification.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -92,7 +91,7 @@ class Verifier:
             from ..client.service import snippet_service
 
             self.service = snippet_service(self.config)
-        return self.service().submit(job_request(job, self.config, compiled=self.service.python == sys.executable))
+        return self.service().submit(job_request(job, self.config, self.service.python))
 
     def finish(self, on_result=None) -> Verification:
         """Wait for every job; judge, count and order the results. Stops the service."""
