@@ -113,3 +113,24 @@ fine
 print(undefined)
 ```
 """
+
+
+def processes_running(argv, wait=5.0):
+    """The pids of live processes (on this machine, whatever their namespace) whose command
+    line is argv, once those that are ending have had `wait` seconds to go."""
+    import time
+
+    wanted = ("\0".join(argv) + "\0").encode()
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and (entry / "cmdline").read_bytes() == wanted \
+                        and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # it ended while we looked
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)

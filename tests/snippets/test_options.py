@@ -31,7 +31,7 @@ def test_valid_options(text, expected):
 
 @pytest.mark.parametrize("text, message", [
     ("skipp='x'", "unknown option 'skipp' (did you mean 'skip'?); "
-                  "valid options: hl_lines, isolated, output, raises, skip, timeout"),
+                  "valid options: hl_lines, isolated, network, output, raises, skip, timeout"),
     ("frobnicate", "unknown option 'frobnicate'; valid options:"),
     ("skip", "option 'skip' needs a value"),
     ('skip=""', "needs a reason"),
@@ -57,7 +57,8 @@ def test_invalid_option_becomes_a_failed_block_at_its_line(run):
     assert result.status == "failed"
     assert result.error_line() == (
         "content/posts/t.md:3: error: python block 1 has an invalid option: unknown option "
-        "'timeot' (did you mean 'timeout'?); valid options: hl_lines, isolated, output, raises, skip, timeout")
+        "'timeot' (did you mean 'timeout'?); valid options: hl_lines, isolated, network, output, raises, skip, "
+        "timeout")
 
 
 def test_display_only_options_do_not_change_the_execution_key():

@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .runtime.wire import AUTO, SANDBOX_MODES
+
 DEFAULTS = {
     "enabled": True,
     "timeout": 30,
@@ -17,6 +19,7 @@ DEFAULTS = {
     "jobs": 0,
     "cache_dir": ".snippets-cache",
     "refresh": False,
+    "sandbox": "auto",
 }
 POLICIES = ("report", "fail")
 
@@ -44,6 +47,9 @@ class Config:
     jobs: int = field(default_factory=default_jobs)
     cache_dir: str | None = None   # None: no cache
     refresh: bool = False          # ignore stored results (they are replaced)
+    sandbox: str = AUTO            # seal each post's process: "auto", "required" or "off"
+    private_paths: tuple = ()      # not a setting: the project's folders the build names (sealed runs
+                                   # cannot see them)
 
     @property
     def output_limit(self) -> int:
@@ -80,6 +86,7 @@ def load_config(settings: dict) -> Config:
     _check(values["cache_dir"] is None or (isinstance(values["cache_dir"], str) and values["cache_dir"]),
            "cache_dir", "a directory path, or None for no cache", values)
     _check(isinstance(values["refresh"], bool), "refresh", "True or False", values)
+    _check(values["sandbox"] in SANDBOX_MODES, "sandbox", " or ".join(map(repr, SANDBOX_MODES)), values)
     return Config(
         enabled=values["enabled"],
         timeout=float(values["timeout"]),
@@ -92,6 +99,7 @@ def load_config(settings: dict) -> Config:
         cache_dir=values["cache_dir"],
         # SNIPPETS_REFRESH=1 in the environment forces a full re-run (`invoke snippets --refresh`).
         refresh=values["refresh"] or os.environ.get("SNIPPETS_REFRESH") == "1",
+        sandbox=values["sandbox"],
     )
 
 

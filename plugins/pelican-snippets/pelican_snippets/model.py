@@ -42,6 +42,7 @@ class Options:
     hl_lines: str | None = None
     run: bool = False
     ellipsis: bool = False
+    network: bool = False   # a sealed run of its post's process may use the build's network
 
     def execution_key(self) -> dict:
         """What of these options changes how a block runs (display-only ones left out).
@@ -51,7 +52,7 @@ class Options:
         """
         return {"raises": str(self.raises) if self.raises else None,
                 "timeout": self.timeout, "isolated": self.isolated,
-                "skip": self.skip is not None}
+                "skip": self.skip is not None, "network": self.network}
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ class Result:
     stderr: str = ""
     duration: float = 0.0
     cached: bool = False       # taken from the result cache rather than run in this build
+    sealed: bool = False       # it ran in the sandbox (runtime/sandbox.py)
+    network: bool = False      # its process had the build's network
 
     @classmethod
     def invalid_option(cls, block: Block) -> Result:
@@ -161,7 +164,8 @@ class Result:
             raise ValueError(f"unknown status {outcome['status']!r}")
         return cls(block, outcome["status"], message=str(outcome["message"]), details=str(outcome["details"]),
                    line=int(outcome["line"]), stdout=str(outcome["stdout"]), stderr=str(outcome["stderr"]),
-                   duration=float(outcome["duration"]), cached=cached)
+                   duration=float(outcome["duration"]), cached=cached,
+                   sealed=bool(outcome["sealed"]), network=bool(outcome["network"]))
 
     def mismatched_output(self, diff: str) -> Result:
         """This passed block, failed because it printed something other than the post says."""
@@ -171,7 +175,8 @@ class Result:
     def outcome(self) -> Outcome:
         """The fields the runtime reported, as the cache keeps them."""
         return {"status": self.status, "message": self.message, "details": self.details, "line": self.line,
-                "stdout": self.stdout, "stderr": self.stderr, "duration": self.duration}
+                "stdout": self.stdout, "stderr": self.stderr, "duration": self.duration,
+                "sealed": self.sealed, "network": self.network}
 
     @property
     def where(self) -> str:

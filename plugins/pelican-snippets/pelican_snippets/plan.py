@@ -15,6 +15,11 @@ class Job:
     blocks: tuple
     inputs: tuple = ()    # files copied into the working directory first
 
+    @property
+    def network(self) -> bool:
+        """Whether its process may use the network: any of its blocks asks (`network`)."""
+        return any(block.options.network for block in self.blocks)
+
 
 def plan_document(document: Document) -> tuple[list[Job], list[Result]]:
     """Return (jobs, settled): the processes to start, and results known without running.

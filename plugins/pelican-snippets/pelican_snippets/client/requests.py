@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from concurrent.futures import Future
+from pathlib import Path
 
 from ..config import Config
 from ..model import Result
@@ -23,8 +24,10 @@ def job_request(job: Job, config: Config, python: str) -> Request:
     """
     compiled = python == sys.executable
     blocks = [_block_request(block, config, compiled) for block in job.blocks]
+    # The files themselves: a sealed service cannot see the project they are in.
+    inputs = {Path(path).name: Path(path).read_bytes() for path in job.inputs}
     return {"id": 0, "memory_limit": config.memory_limit, "output_limit": config.output_limit,
-            "inputs": list(job.inputs), "blocks": blocks}
+            "network": job.network, "inputs": inputs, "blocks": blocks}
 
 
 def _block_request(block, config, compiled) -> BlockRequest:

@@ -1,13 +1,19 @@
-"""Start the snippet service, send it requests, and get each request's outcomes back.
+"""Start the snippet service, send it requests, get each request's outcomes back, restart it if it dies.
 
 The service (runtime/service.py) is one clean interpreter started with the
 scrubbed environment; it forks and watches a child per job. Here a job is a
 request on a socket and its answer resolves a Future, so the build only
-pays for a message each way; a single thread reads the answers.
+pays for a message each way; a single thread per process reads the answers.
+
+A crash costs one post. When a service process dies, the requests it had
+not started go to a new one. Those it was running (it names them before it
+lets them start) are suspects: each runs again alone, in a service of its
+own, and only the one that stops that service too is lost.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import socket
 import subprocess
@@ -15,41 +21,93 @@ import sys
 import tempfile
 import threading
 from concurrent.futures import Future
-from pathlib import Path
 
 from ..config import Config
-from ..runtime.wire import Request, frame, unframe
-from .environment import snippet_environment
+from ..runtime.wire import REQUIRED, Request, Settings, frame, unframe
+from .environment import RUNTIME, sandbox_paths, snippet_environment
 
-RUNTIME = Path(__file__).resolve().parent.parent / "runtime"
+DEATHS_WITHOUT_PROGRESS = 2  # service processes in a row that die before answering anything: give up
 
 
 class ServiceStopped(RuntimeError):
-    """The service ended before answering (it crashed, or was killed)."""
+    """The service ended before answering (it crashed, was killed, or could not seal)."""
 
 
-class SnippetService:
-    """A running service process; `submit(request)` returns a Future of its outcomes."""
+class ServiceProcess:
+    """One service process: its socket, and the thread that reads its messages."""
 
-    def __init__(self, environment: dict, cwd: str, jobs: int, spawn: bool = False,
-                 python: str = sys.executable) -> None:
+    def __init__(self, settings: Settings, environment: dict, cwd: str, python: str, owner: SnippetService) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.process = subprocess.Popen(
-            [python, str(RUNTIME), "service", str(theirs.fileno()), str(jobs)] + (["spawn"] if spawn else []),
+            [python, str(RUNTIME), "service", str(theirs.fileno())],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd=cwd, env=environment,
             pass_fds=(theirs.fileno(),), start_new_session=True)
         theirs.close()
         self.socket = ours
-        self.python = python
-        # Two locks: a build blocked sending must not keep the reader from taking answers,
-        # or a service blocked sending a large answer would wait on the build for ever.
-        self.lock = threading.Lock()     # guards the futures, the ids and `stopped`
-        self.sending = threading.Lock()  # one request on the socket at a time
-        self.futures = {}                # request id -> Future
-        self.next_id = 0
-        self.stopped = None              # why the service can take no more requests
-        self.reader = threading.Thread(target=self._read_answers, name="snippet-service", daemon=True)
+        self.owner = owner
+        self.started = set()           # requests it let start and has not answered
+        self.sending = threading.Lock()  # one message on the socket at a time
+        self.send(frame(settings))
+        self.reader = threading.Thread(target=self._read, name="snippet-service", daemon=True)
         self.reader.start()
+
+    def send(self, data: bytes) -> bool:
+        """Put a framed message on the socket; False if the process is gone."""
+        try:
+            with self.sending:
+                self.socket.sendall(data)
+            return True
+        except OSError:
+            return False
+
+    def _read(self):
+        buffer = b""
+        try:
+            while True:
+                data = self.socket.recv(1 << 20)
+                if not data:
+                    break
+                messages, buffer = unframe(buffer + data)
+                for message in messages:
+                    self.owner.on_message(self, message)
+        except OSError:
+            pass
+        self.owner.on_stopped(self, self.process.wait())
+
+    def close(self) -> None:
+        """Stop it: any job still running is killed, its directory removed."""
+        with contextlib.suppress(OSError):
+            self.socket.shutdown(socket.SHUT_RDWR)
+        # The reader ends when the service has exited and been reaped. Joining it wakes
+        # as soon as that happens; Popen.wait(timeout) would poll with growing sleeps.
+        if threading.current_thread() is not self.reader:
+            self.reader.join(5)
+            if self.reader.is_alive():
+                self.process.kill()
+                self.reader.join()
+        self.socket.close()
+
+
+class SnippetService:
+    """The service of one build and interpreter; `submit(request)` returns a Future of its outcomes."""
+
+    def __init__(self, settings: Settings, environment: dict, cwd: str, python: str = sys.executable) -> None:
+        self.settings, self.environment, self.cwd, self.python = settings, environment, cwd, python
+        self.lock = threading.Lock()   # guards everything below
+        self.requests = {}             # id -> (framed request, Future), until answered
+        self.sent_to = {}              # id -> the ServiceProcess holding it
+        self.next_id = 0
+        self.suspects = collections.deque()  # ids waiting to run alone
+        self.alone = None              # the process running one suspect, alone
+        self.sealed = None             # known once a process is ready
+        self.unsealed_because = ""
+        self.stopped = None            # why no request can run any more
+        self.fruitless = 0             # processes in a row that died without answering
+        self.closing = False
+        self.current = self._new_process(settings)
+
+    def _new_process(self, settings):
+        return ServiceProcess(settings, self.environment, self.cwd, self.python, self)
 
     def submit(self, request: Request) -> Future:
         future = Future()
@@ -59,51 +117,97 @@ class SnippetService:
                 return future
             self.next_id += 1
             number = self.next_id
-            self.futures[number] = future
-        try:
-            with self.sending:
-                self.socket.sendall(frame({**request, "id": number}))
-        except OSError as error:
-            with self.lock:
-                self.futures.pop(number, None)
-            if not future.done():
-                future.set_exception(ServiceStopped(f"the snippet service is gone ({error})"))
+            data = frame({**request, "id": number})
+            self.requests[number] = (data, future)
+            self.sent_to[number] = process = self.current
+        if not process.send(data):
+            pass  # it died: its reader sends the request on to the next process
         return future
 
-    def _read_answers(self):
-        buffer = b""
-        try:
-            while True:
-                data = self.socket.recv(1 << 20)
-                if not data:
-                    break
-                answers, buffer = unframe(buffer + data)
-                for answer in answers:
-                    with self.lock:
-                        future = self.futures.pop(answer["id"])
-                    future.set_result(answer["outcomes"])
-        except OSError:
-            pass
-        status = self.process.wait()
+    def on_message(self, process: ServiceProcess, message: dict) -> None:
+        kind = message["kind"]
+        if kind == "ready":
+            with self.lock:
+                self.sealed, self.unsealed_because = message["sealed"], message["unsealed_because"]
+                if not self.sealed and self.settings["sandbox"] == REQUIRED:
+                    self.stopped = ("the sandbox is required (SNIPPETS['sandbox'] = 'required'), "
+                                    f"but runs cannot be sealed here: {self.unsealed_because}")
+            return
         with self.lock:
-            self.stopped = f"the snippet service stopped (exit status {status})"
-            waiting, self.futures = list(self.futures.values()), {}
-        for future in waiting:
-            future.set_exception(ServiceStopped(self.stopped))
+            process.started.update(message["started"])
+            if kind != "answer":
+                return
+            process.started.discard(message["id"])
+            _, future = self.requests.pop(message["id"])
+            del self.sent_to[message["id"]]
+            self.fruitless = 0
+            next_alone = self._next_alone() if process is self.alone else None
+        future.set_result(message["outcomes"])
+        if next_alone:
+            next_alone()
+
+    def on_stopped(self, process: ServiceProcess, status: int) -> None:
+        """A process ended: if it was not asked to, send its requests on, or fail the one that killed it."""
+        lost, then = [], []
+        with self.lock:
+            held = [number for number, owner in self.sent_to.items() if owner is process]
+            if self.closing or not held:
+                return
+            how = f"exit status {status}"
+            if self.stopped:
+                lost = [(number, self.stopped) for number in held]
+            elif process is self.alone:
+                # One request at a time runs here: the one running stopped this process too.
+                lost = [(number, f"the snippet service stopped ({how}) while this post ran, and again "
+                                 "when it ran alone: one of its blocks ends the service") for number in held]
+                self.alone = None
+                then.append(self._next_alone())
+            else:
+                self.fruitless += 1
+                if self.fruitless >= DEATHS_WITHOUT_PROGRESS:
+                    self.stopped = f"the snippet service stopped ({how})"
+                    lost = [(number, self.stopped) for number in held]
+                else:
+                    suspects = [number for number in held if number in process.started]
+                    self.suspects.extend(suspects)
+                    self.current = self._new_process(self.settings)
+                    for number in held:
+                        if number not in suspects:
+                            self.sent_to[number] = self.current
+                            then.append(lambda data=self.requests[number][0]: self.current.send(data))
+                    if self.alone is None:
+                        then.append(self._next_alone())
+            for number, _ in lost:
+                self.sent_to.pop(number, None)
+            futures = [(self.requests.pop(number)[1], why) for number, why in lost]
+        for future, why in futures:
+            future.set_exception(ServiceStopped(why))
+        for step in then:
+            if step:
+                step()
+
+    def _next_alone(self):
+        """With the lock held: what sends the next suspect to run alone (None if there is none)."""
+        if not self.suspects:
+            if self.alone is not None:
+                alone, self.alone = self.alone, None
+                return alone.close
+            return None
+        number = self.suspects.popleft()
+        if self.alone is None:
+            self.alone = self._new_process({**self.settings, "jobs": 1})
+        self.sent_to[number] = alone = self.alone
+        return lambda: alone.send(self.requests[number][0])
 
     def close(self) -> None:
         """Stop the service: any job still running is killed, its directory removed."""
-        if not self.next_id:
-            self.process.kill()  # it was never used: no need to let it finish starting
-        with contextlib.suppress(OSError):
-            self.socket.shutdown(socket.SHUT_RDWR)
-        # The reader ends when the service has exited and been reaped. Joining it wakes
-        # as soon as that happens; Popen.wait(timeout) would poll with growing sleeps.
-        self.reader.join(5)
-        if self.reader.is_alive():
-            self.process.kill()
-            self.reader.join()
-        self.socket.close()
+        with self.lock:
+            self.closing = True
+            processes = [process for process in (self.current, self.alone) if process]
+        for process in processes:
+            if not self.next_id:
+                process.process.kill()  # it was never used: no need to let it finish starting
+            process.close()
 
 
 class ServiceOnDemand:
@@ -114,32 +218,41 @@ class ServiceOnDemand:
     `python` is the interpreter that runs the blocks.
     """
 
-    def __init__(self, environment, jobs: int, spawn: bool = False, python: str = sys.executable) -> None:
+    def __init__(self, environment, settings: Settings, python: str = sys.executable) -> None:
         self._environment = environment
-        self._jobs = jobs
-        self._spawn = spawn
+        self._settings = settings
         self.python = python
         self._lock = threading.Lock()
         self._service = None
         self._scratch = None
+        self.sealed = None         # whether the runs were sealed, once the service has said so
+        self.unsealed_because = ""
 
     def __call__(self) -> SnippetService:
         with self._lock:
             if self._service is None:
                 self._scratch = tempfile.TemporaryDirectory(prefix="snippet-service-", ignore_cleanup_errors=True)
-                self._service = SnippetService(self._environment(self._scratch.name), self._scratch.name,
-                                               self._jobs, self._spawn, self.python)
+                self._service = SnippetService(self._settings, self._environment(self._scratch.name),
+                                               self._scratch.name, self.python)
             return self._service
 
     def close(self) -> None:
         with self._lock:
             if self._service is not None:
                 self._service.close()
+                self.sealed, self.unsealed_because = self._service.sealed, self._service.unsealed_because
                 self._scratch.cleanup()
                 self._service = self._scratch = None
+
+
+def service_settings(config: Config, spawn: bool = False) -> Settings:
+    hide, keep = sandbox_paths(config, spawn)
+    return {"jobs": config.jobs, "spawn": spawn, "sandbox": config.sandbox, "hide": hide, "keep": keep,
+            "tmp_size": config.memory_limit or 1 << 30}
 
 
 def snippet_service(config: Config, spawn: bool = False, python: str = sys.executable) -> ServiceOnDemand:
     """The snippet service for a build with these settings, started on first use."""
     return ServiceOnDemand(lambda directory: snippet_environment(config, directory, directory, python),
-                           config.jobs, spawn, python)
+                           service_settings(config, spawn), python)
+

@@ -14,12 +14,12 @@ import re
 
 from ..model import Options, Raises
 
-FLAGS = {"isolated", "output", "run", "ellipsis"}
+FLAGS = {"isolated", "output", "run", "ellipsis", "network"}
 VALUED = {"skip", "raises", "timeout", "hl_lines"}
 VALID_FOR = {
-    "python": {"skip", "raises", "timeout", "isolated", "output", "hl_lines"},
-    "pycon": {"skip", "timeout", "isolated", "ellipsis"},
-    "shell": {"run", "skip", "timeout", "output", "hl_lines"},
+    "python": {"skip", "raises", "timeout", "isolated", "output", "hl_lines", "network"},
+    "pycon": {"skip", "timeout", "isolated", "ellipsis", "network"},
+    "shell": {"run", "skip", "timeout", "output", "hl_lines", "network"},
     "output": {"ellipsis"},
 }
 MAX_TIMEOUT = 3600
@@ -88,6 +88,7 @@ def _build(found):
         hl_lines=found.get("hl_lines"),
         run="run" in found,
         ellipsis="ellipsis" in found,
+        network="network" in found,
     )
 
 

@@ -1,4 +1,4 @@
-"""`python RUNTIME service SOCKET_FD JOBS [spawn]` or `python RUNTIME worker PLAN_PATH`.
+"""`python RUNTIME service SOCKET_FD` or `python RUNTIME worker PLAN_PATH`.
 
 Running this folder puts it first on sys.path, where a post's own `worker`
 or `wire` module would find ours instead of its own. So that entry goes, and
@@ -46,7 +46,7 @@ if __name__ == "__main__":
     service, worker = import_roles()
     role, arguments = sys.argv[1], sys.argv[2:]
     if role == "service":
-        service.main(int(arguments[0]), int(arguments[1]), arguments[2:] == ["spawn"])
+        service.main(int(arguments[0]))
         # Its children are gone and it has nothing to flush: the build waits for this
         # process to end, and tearing the interpreter down would only make it wait longer.
         os._exit(0)

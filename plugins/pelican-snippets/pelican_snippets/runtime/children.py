@@ -1,10 +1,11 @@
 """One post's process as the service sees it: made, held, let go, listened to, killed, removed.
 
 A child gets its own process group, pipes, working directory (also its HOME
-and TMPDIR), environment and memory limit, as a fresh process would. It is
-forked from the service, already past interpreter start-up and the worker's
-imports; or, with `spawn`, started as a fresh interpreter, which the tests
-use to prove the two alike.
+and TMPDIR), environment and memory limit, as a fresh process would; in a
+sealed service, its own namespaces too (see sandbox.py), and its directory
+is a file system of its own. It is forked from the service, already past
+interpreter start-up and the worker's imports; or, with `spawn`, started as
+a fresh interpreter, which the tests use to prove the two alike.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import signal
 import sys
 import time
 
-from . import outcomes, worker
+from . import outcomes, sandbox, worker
 from .output import OutputSplitter
 from .wire import FAILED, GO_FD, PASSED, REPORT_FD, Outcome, Request, new_boundary, new_token, read_report_line
 
@@ -26,8 +27,10 @@ RUNTIME = os.path.dirname(os.path.abspath(__file__))
 class Child:
     """One request: a child process running its blocks in order, and what it reported."""
 
-    def __init__(self, request: Request) -> None:
+    def __init__(self, request: Request, seal: sandbox.Seal | None) -> None:
         self.id = request["id"]
+        self.seal = seal          # the service's sandbox, or None: not sealed
+        self.network = request["network"]
         self.request = request
         self.blocks = request["blocks"]
         self.by_number = {block["number"]: block for block in self.blocks}
@@ -54,14 +57,17 @@ class Child:
 
     def prepare(self, scratch: str) -> None:
         """Everything the child needs before it is forked: its plan, its pipes, its input files."""
-        # One directory, which the child makes and removes itself: that is a good part
-        # of a short post's cost, better paid in parallel than here.
-        directory = self.directory = os.path.join(scratch, f"snippet-{os.urandom(6).hex()}")
-        if self.request["inputs"]:
-            os.mkdir(directory)
-            import shutil  # only for posts that declare input files
-            for path in self.request["inputs"]:
-                shutil.copy(path, os.path.join(directory, os.path.basename(path)))
+        if self.seal:  # a file system of its own, made and written by the child (sandbox.py)
+            directory = self.directory = sandbox.POST_DIRECTORY
+        else:
+            # One directory, which the child makes and removes itself: that is a good part
+            # of a short post's cost, better paid in parallel than here.
+            directory = self.directory = os.path.join(scratch, f"snippet-{os.urandom(6).hex()}")
+            if self.request["inputs"]:
+                os.mkdir(directory)
+                for name, data in self.request["inputs"].items():
+                    with open(os.path.join(directory, name), "wb") as file:
+                        file.write(data)
         self.plan = {"boundary": self.boundary.decode(), "token": self.token,
                      "memory_limit": self.request["memory_limit"], "directory": directory, "blocks": self.blocks}
         self.pipes = []
@@ -74,14 +80,21 @@ class Child:
 
     def launch(self, spawn: bool) -> None:
         """Start the child: as little as can be between two forks (see the service)."""
-        (_, out_write), (_, err_write), (_, report_write), (go_read, _) = self.pipes
+        fds = [write for _, write in self.pipes[:3]] + [self.pipes[3][0]]  # stdout, stderr, report, go
         # The child inherits its environment: set here, where the pages are written anyway.
-        os.environ["HOME"] = os.environ["TMPDIR"] = self.directory
-        if spawn:
+        if os.environ["HOME"] != self.directory:
+            os.environ["HOME"] = os.environ["TMPDIR"] = self.directory
+        if self.seal:
+            sandbox.new_post_namespace()
+            self.pid = _fork(self.plan, fds, self._seal_child, spawn)
+        elif spawn:
             self.plan_file = f"{self.directory}.plan"
-            self.pid = _spawn(self.plan, self.plan_file, out_write, err_write, report_write, go_read)
+            self.pid = _spawn(self.plan, self.plan_file, fds)
         else:
-            self.pid = _fork(self.plan, out_write, err_write, report_write, go_read)
+            self.pid = _fork(self.plan, fds)
+
+    def _seal_child(self):
+        sandbox.seal_child(self.seal, self.network, self.request["inputs"])
 
     def launched(self) -> None:
         """Keep the service's ends of the child's pipes; close the child's."""
@@ -200,8 +213,10 @@ class Child:
         """Remove what is left of the child's directory, and its plan file.
 
         A child that finished removes its directory itself when it is empty
-        (the usual case); this is for the others.
+        (the usual case); this is for the others. A sealed child's went with it.
         """
+        if self.seal:
+            return
         try:
             os.rmdir(self.directory)
         except FileNotFoundError:
@@ -223,20 +238,25 @@ class Child:
             pass
 
 
-def _fork(plan, stdout_fd, stderr_fd, report_fd, go_fd):
+def _fork(plan, fds, finish_sandbox=None, spawn=False):
     """A child of the service, in a process group of its own, holding only its own pipes.
 
     A group, not a session: the service has no terminal to leave, and each
     new session costs the kernel a scheduling group of its own. Each step is
     chosen for the pages it writes: a forked child copies every page it
     writes, and that copying is most of what a short job costs.
+    `finish_sandbox`, in a sealed service, seals the child; with `spawn` the
+    sealed child then starts a fresh interpreter.
     """
     service = os.getpid()
+    stdout_fd, stderr_fd, report_fd, go_fd = fds
     pid = os.fork()
     if pid == 0:
         try:
             worker.die_with_parent()
-            if os.getppid() != service:
+            if finish_sandbox:
+                finish_sandbox()  # its parent is outside its PID namespace: the go pipe tells if it died
+            elif os.getppid() != service:
                 os._exit(70)  # the service died before the line above took effect
             os.setpgid(0, 0)  # a group of its own, to kill it with all it started
             devnull = os.open(os.devnull, os.O_RDONLY)
@@ -246,14 +266,20 @@ def _fork(plan, stdout_fd, stderr_fd, report_fd, go_fd):
             os.dup2(report_fd, REPORT_FD)
             os.dup2(go_fd, GO_FD)  # the go pipe was made last, so go_fd is above GO_FD: nothing is lost
             os.closerange(GO_FD + 1, os.sysconf("SC_OPEN_MAX"))  # the build's socket, other jobs' pipes
+            if spawn:
+                plan_path = os.path.join(plan["directory"], ".snippet-plan")
+                with open(plan_path, "wb") as file:
+                    marshal.dump(plan, file)
+                os.execv(sys.executable, [sys.executable, RUNTIME, "worker", plan_path])
             worker.run_plan(plan)
         finally:
             os._exit(70)  # run_plan ends with os._exit(0); anything else is a failure to start
     return pid
 
 
-def _spawn(plan, plan_path, stdout_fd, stderr_fd, report_fd, go_fd):
+def _spawn(plan, plan_path, fds):
     """A freshly started interpreter running the worker, set up like a forked child."""
+    stdout_fd, stderr_fd, report_fd, go_fd = fds
     with open(plan_path, "wb") as file:
         marshal.dump(plan, file)
     return os.posix_spawn(

@@ -14,9 +14,9 @@ from .wire import FAILED, NOT_RUN, PASSED, Outcome
 
 def outcome(status: str, message: str = "", details: str = "", line: int = 0,
             stdout: str = "", stderr: str = "", duration: float = 0.0) -> Outcome:
-    """An Outcome with every key, as the wire schema wants."""
+    """An Outcome with every key, as the wire schema wants (the service sets the last two)."""
     return {"status": status, "message": message, "details": details, "line": line,
-            "stdout": stdout, "stderr": stderr, "duration": duration}
+            "stdout": stdout, "stderr": stderr, "duration": duration, "sealed": False, "network": False}
 
 
 def passed(duration: float, message: str = "") -> dict:

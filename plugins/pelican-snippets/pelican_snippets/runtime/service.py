@@ -1,9 +1,10 @@
 """The snippet service: one clean interpreter that runs jobs in children and watches over them.
 
 Started once per build and interpreter (see client/service.py) as
-`python RUNTIME service SOCKET_FD JOBS [spawn]`, with the environment the
-children get. It reads `Request`s from the socket, runs at most JOBS at
-once, and answers each with an `Answer` (see wire.py).
+`python RUNTIME service SOCKET_FD`, with the environment the children get.
+It reads its `Settings` from the socket, seals itself (sandbox.py) unless
+told not to and says whether it did (`Ready`), then reads `Request`s, runs
+at most `jobs` at once, and answers each with an `Answer` (see wire.py).
 
 Watching the children happens here, in one loop, rather than in the build:
 reading their pipes, splitting output per block, enforcing each block's
@@ -26,10 +27,10 @@ import os
 import select
 import time
 
-from . import outcomes, worker
+from . import outcomes, sandbox, worker
 from .children import Child
 from .inbox import Inbox
-from .wire import frame
+from .wire import REQUIRED, Settings, frame, read_message
 
 LOOK_EVERY = 0.02      # seconds between looks at the running children's pipes
 PLENTY = 16384         # bytes found in a pipe at one look that make it read as data comes
@@ -55,20 +56,21 @@ class Service:
     from then on, so that a block that prints a lot is not held up.
     """
 
-    def __init__(self, control, jobs, spawn):
+    def __init__(self, control, settings: Settings, seal):
         self.control = control     # the file descriptor of the socket to the build
-        self.jobs = jobs
-        self.spawn = spawn
+        self.jobs = settings["jobs"]
+        self.spawn = settings["spawn"]
+        self.seal = seal           # the sandbox (sandbox.Seal), or None: runs are not sealed
         self.scratch = os.environ["TMPDIR"]
         self.poll = select.poll()  # what wakes this process: requests, pipes closing or full
         self.poll.register(control, select.POLLIN)
         self.waiting = select.poll()  # the children's pipes that hold data, looked at in passing
         self.looked = 0.0          # when they were last looked at
         self.streams = {}          # fd -> (child, "out" | "err" | "report")
-        self.inbox = Inbox()       # requests not started yet
+        self.inbox = Inbox()       # requests not started yet (made here: forks do not inherit it)
         self.running = {}          # pid -> Child, held or let go
         self.held = collections.deque()   # started, waiting for a place
-        self.batch = 2 * jobs      # children forked in a row
+        self.batch = 2 * self.jobs  # children forked in a row
         self.open = True           # the build may still send requests
 
     def serve(self) -> None:
@@ -123,9 +125,24 @@ class Service:
             self._fork_batch()
             self._let_go()
 
-    def _let_go(self):
+    def _let_go(self, answered=None):
+        """Let held children run while places are free, telling the build which first.
+
+        The build must know which posts were running if this process dies, to
+        tell the post that killed it from the others (client/service.py). So
+        their ids are on the socket before they start: in the answer of the
+        child whose place they take (`answered`), or else in a `Started` message.
+        """
+        going = []
         while self.held and len(self.running) - len(self.held) < self.jobs:
-            self.held.popleft().let_go()
+            going.append(self.held.popleft())
+        started = [child.id for child in going]
+        if answered is not None:
+            self._answer(answered, answered.outcomes(), started)
+        elif going:
+            self.send({"kind": "started", "started": started})
+        for child in going:
+            child.let_go()
 
     def _fork_batch(self):
         """Start held children for the next queued jobs: all the work first, then the forks in a row.
@@ -139,7 +156,7 @@ class Service:
             request = self.inbox.take()
             if request is None:
                 break
-            child = Child(request)
+            child = Child(request, self.seal)
             try:
                 child.prepare(self.scratch)
                 batch.append(child)
@@ -178,7 +195,8 @@ class Service:
         """Kill the child's process group, collect what is left, answer, clean up.
 
         Only for a child that did not finish its plan (a crash, a timeout) does
-        this wait, up to DRAIN_GRACE for its output and EXIT_GRACE for its status.
+        this wait, up to DRAIN_GRACE for its output and EXIT_GRACE for its status;
+        the next child runs meanwhile.
         """
         child.kill()
         del self.running[child.pid]
@@ -186,7 +204,8 @@ class Service:
             self.held.remove(child)
             os.close(child.go)
             child.go = None
-        self._let_go()  # its place is free: the next child runs while this one is collected
+        if not child.finished:
+            self._let_go()
         report = [fd for fd, stream in child.fds.items() if stream == "report"]
         for fd in report:
             self._close_stream(child, fd)
@@ -195,7 +214,10 @@ class Service:
             child.status = self._wait(child)
         for fd in list(child.fds):
             self._close_stream(child, fd)
-        self._answer(child, child.outcomes())
+        if child.finished:
+            self._let_go(answered=child)
+        else:
+            self._answer(child, child.outcomes())
         child.remove()
 
     def _drain(self, child, until):
@@ -241,8 +263,13 @@ class Service:
             if pid in self.running:
                 self.running[pid].status = os.waitstatus_to_exitcode(status)
 
-    def _answer(self, child, answer):
-        data = frame({"id": child.id, "outcomes": answer})
+    def _answer(self, child, answer, started=()):
+        for outcome in answer:
+            outcome["sealed"], outcome["network"] = child.seal is not None, child.network
+        self.send({"kind": "answer", "id": child.id, "outcomes": answer, "started": list(started)})
+
+    def send(self, message: dict) -> None:
+        data = frame(message)
         while data:
             data = data[os.write(self.control, data):]
 
@@ -252,16 +279,28 @@ class Service:
             child.remove()
 
 
-def main(control_fd: int, jobs: int, spawn: bool) -> None:
+def main(control_fd: int) -> None:
     worker.prepare_interpreter()  # before the first fork: every child starts past it
     for name in PRELOADED:
         importlib.import_module(name)
     os.set_inheritable(control_fd, False)  # spawned children must not hold the build's socket
-    service = Service(control_fd, jobs, spawn)
+    settings = read_message(control_fd)
+    if settings is None:
+        return  # the build went away before saying anything
+    seal, unsealed_because = None, "the settings say sandbox=\"off\""
+    if settings["sandbox"] != "off":
+        try:
+            seal = sandbox.seal_service(settings["hide"], settings["keep"], settings["tmp_size"])
+        except sandbox.SandboxUnavailable as error:
+            unsealed_because = str(error)
+    service = Service(control_fd, settings, seal)
     try:
+        service.send({"kind": "ready", "sealed": seal is not None,
+                       "unsealed_because": "" if seal else unsealed_because})
+        if seal is None and settings["sandbox"] == REQUIRED:
+            return  # the build stops with the reason
         service.serve()
     except (BrokenPipeError, ConnectionResetError):
         pass  # the build is gone
     finally:
         service.close()
-

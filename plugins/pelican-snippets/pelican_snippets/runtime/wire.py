@@ -3,10 +3,14 @@
 Three channels, each with its own messages:
 
 - **build <-> service**, a Unix socket: `frame()`d messages, each a 4-byte
-  big-endian length and then marshal data. The build sends one `Request`
-  per job; the service answers each with an `Answer`. marshal, not JSON:
-  it is several times faster, and it carries the code objects the build
-  compiled when both ends are the same interpreter.
+  big-endian length and then marshal data. The build sends `Settings`
+  first, then one `Request` per job. The service sends `Ready` first (it
+  sealed itself, or why not), then answers each request with an `Answer`.
+  Before it lets a post's process start its blocks, it names the post in an
+  `Answer` (`started`) or in a `Started` message: if the service dies, the
+  build knows which posts were running. marshal, not JSON: it is several
+  times faster, and it carries the code objects the build compiled when
+  both ends are the same interpreter.
 - **service -> child**, a `Plan`: handed over in memory to a forked child,
   or in a marshal file to a spawned one.
 - **child -> service**, the report pipe (file descriptor `REPORT_FD`, not
@@ -35,6 +39,8 @@ from typing import TypedDict
 PASSED, FAILED, SKIPPED, NOT_RUN = "passed", "failed", "skipped", "not run"
 STATUSES = (PASSED, FAILED, SKIPPED, NOT_RUN)
 
+SANDBOX_MODES = AUTO, REQUIRED, OFF = ("auto", "required", "off")
+
 REPORT_FD = 3  # in a child: the report pipe
 GO_FD = 4      # in a child: the pipe that lets it start its blocks (a byte: go; end of file: never)
 
@@ -59,11 +65,27 @@ class BlockRequest(TypedDict):
     compiled: object           # a python block's code object, or None (the child compiles it)
 
 
+class Settings(TypedDict):
+    jobs: int                  # posts' processes running blocks at once
+    spawn: bool                # start each as a fresh interpreter rather than fork it
+    sandbox: str               # one of SANDBOX_MODES
+    hide: list[str]            # paths a sealed post cannot see (the author's home, the project)
+    keep: list[str]            # paths within them a sealed post can read (the interpreter's)
+    tmp_size: int              # bytes a sealed post's own /tmp and /dev/shm may hold
+
+
+class Ready(TypedDict):
+    kind: str                  # "ready"
+    sealed: bool
+    unsealed_because: str      # "" when sealed
+
+
 class Request(TypedDict):
     id: int                    # chosen by the build, unique per service
     memory_limit: int          # bytes of address space (0: none)
     output_limit: int          # bytes of stdout and of stderr kept per block
-    inputs: list[str]          # absolute paths copied into the job's directory
+    network: bool              # a sealed post's process shares the build's network
+    inputs: dict[str, bytes]   # the files written into the job's directory first: name -> contents
     blocks: list[BlockRequest]
 
 
@@ -77,11 +99,20 @@ class Outcome(TypedDict):
     stdout: str
     stderr: str
     duration: float            # seconds the block ran
+    sealed: bool               # set by the service: the process ran in the sandbox
+    network: bool              # set by the service: it had the build's network
 
 
 class Answer(TypedDict):
+    kind: str                  # "answer"
     id: int
     outcomes: list[Outcome]    # one per block of the request, in order
+    started: list[int]         # the requests whose blocks start right after this answer
+
+
+class Started(TypedDict):
+    kind: str                  # "started"
+    started: list[int]         # the requests whose blocks start now
 
 
 class Plan(TypedDict):
@@ -143,6 +174,19 @@ def read_frame(buffer, start: int, end: int) -> object:
     """The message framed at buffer[start:end], copied out first: parsed straight from the
     inbox's mapping, every post measured slower."""
     return marshal.loads(buffer[start + HEADER.size:end])
+
+
+def read_message(fd: int) -> object:
+    """One message read from fd, and not a byte more (the service's Settings); None at end of file."""
+    data = b""
+    for size in (HEADER.size, None):
+        wanted = HEADER.size if size else HEADER.unpack(data)[0] + HEADER.size
+        while len(data) < wanted:
+            chunk = os.read(fd, wanted - len(data))
+            if not chunk:
+                return None
+            data += chunk
+    return marshal.loads(data[HEADER.size:])
 
 
 def new_boundary() -> bytes:

@@ -30,6 +30,7 @@ def main(plan_path: str) -> None:
     """A freshly started worker: the plan comes from a file."""
     with open(plan_path, "rb") as plan_file:
         plan = marshal.load(plan_file)
+    os.unlink(plan_path)  # it may be in the post's own directory, which the blocks list
     prepare_interpreter()
     run_plan(plan)
 

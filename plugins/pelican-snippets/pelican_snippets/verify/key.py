@@ -57,6 +57,7 @@ def job_key(job: Job, config: Config) -> str:
     material = {
         "environment": environment_fingerprint(),
         "limits": [config.timeout, config.memory_limit_mb, config.output_limit_kb],
+        "sandbox": config.sandbox,
         "environment_variables": {name: os.environ.get(name) for name in config.pass_env},
         "blocks": [[block.kind, block.code, block.options.execution_key()] for block in job.blocks],
         "inputs": [[Path(path).name, hashlib.sha256(Path(path).read_bytes()).hexdigest()]

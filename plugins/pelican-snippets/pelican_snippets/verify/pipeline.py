@@ -36,6 +36,8 @@ class Verification:
     pages: dict = field(default_factory=dict)      # source -> (title, url) of its page
     executed: int = 0                               # blocks run in this build
     reused: int = 0                                 # blocks whose results came from the cache
+    sealed: bool | None = None                      # whether this build's runs were sealed (None: none ran)
+    unsealed_because: str = ""
 
     def all_results(self) -> list:
         return [result for source in sorted(self.results) for result in self.results[source]]
@@ -129,6 +131,8 @@ class Verifier:
         try:
             if self.service is not None:
                 self.service.close()
+                self.verification.sealed = self.service.sealed
+                self.verification.unsealed_because = self.service.unsealed_because
         finally:
             if self.cache:
                 self.cache.close()

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..model import FAILED, Result
 from ..plan import Job
 
-FORMAT = 2  # of an entry: {"format": FORMAT, "outcomes": [Outcome, ...]}
+FORMAT = 3  # of an entry: {"format": FORMAT, "outcomes": [Outcome, ...]}
 DATABASE = "results.sqlite3"
 LOCK_TIMEOUT = 60  # seconds to wait while another build writes its entries
 _DAMAGED = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}

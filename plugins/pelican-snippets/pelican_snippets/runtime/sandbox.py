@@ -1,0 +1,292 @@
+"""Seal each post's process in Linux namespaces, set up once per service and finished per post.
+
+Once, in the service (`seal_service`): a user namespace of its own (so this
+works for an ordinary user as for root), with a mount and an IPC namespace.
+In that mount namespace the author's places are covered by empty read-only
+file systems (home folders, the project, /tmp, /run, ...), the interpreter
+and the paths the build keeps are mounted back read-only, and every mount is
+made read-only. A network namespace with only its own loopback is made once
+and kept open.
+
+Per post, in the child just forked (`seal_child`): a PID namespace whose
+first process is the post's (so when it ends, everything it started is
+killed, and it sees no process but its own); its own mount namespace with a
+fresh /proc, and a fresh /tmp and /dev/shm, the only writable places; the
+loopback-only network unless the post asked for the network; then every
+capability dropped for good, so nothing can be unmounted or remounted.
+
+A namespace per post is the part that must be per post, and it costs a
+fraction of the fork itself; an exec per post (bubblewrap) costs many times
+the whole post. Standard library only, with the system calls through ctypes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE, MS_RELATIME = 1024, 2048, 4096, 16384, 1 << 18, 1 << 21
+# statvfs's flags for a mount, and the mount flags that keep them: a remount inside a user
+# namespace must keep the flags the mount came with.
+KEPT_FLAGS = {os.ST_NOSUID: MS_NOSUID, os.ST_NODEV: MS_NODEV, os.ST_NOEXEC: MS_NOEXEC,
+              os.ST_NOATIME: MS_NOATIME, os.ST_NODIRATIME: MS_NODIRATIME, os.ST_RELATIME: MS_RELATIME}
+PR_SET_PDEATHSIG, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 1, 28, 38
+# noroot, no-setuid-fixup and keep-caps, each locked: no exec or setuid gives a capability back.
+SECURE_BITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20
+CAPABILITY_VERSION_3 = 0x20080522
+SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
+
+# Covered by an empty file system in every sealed run: where people and programs keep their
+# own files, secrets and sockets (an ssh agent's, a desktop session's, Docker's).
+HIDDEN = ("/home", "/root", "/tmp", "/var/tmp", "/run", "/var/run", "/dev/shm", "/mnt", "/media", "/srv")
+POST_DIRECTORY = "/tmp"   # a sealed post's directory, HOME and TMPDIR: a file system of its own
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+class SandboxUnavailable(OSError):
+    """The kernel refused a namespace or a mount the sandbox needs; the message says which."""
+
+
+class Seal:
+    """What a sealed service keeps for its children: the loopback-only network, and the
+    arguments of their system calls, made here once (a child copies each page it writes)."""
+
+    def __init__(self, network_fd: int, tmp_size: int) -> None:
+        self.network_fd = network_fd
+        self.tmp_options = f"size={tmp_size},mode=1777".encode()  # each post's /tmp and /dev/shm
+        self.capability_header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+        self.no_capabilities = (ctypes.c_uint32 * 6)()
+        self.secure_bits, self.one, self.zero = ctypes.c_ulong(SECURE_BITS), ctypes.c_ulong(1), ctypes.c_ulong(0)
+
+
+def seal_service(hide: list, keep: list, tmp_size: int) -> Seal:
+    """Go on sealed (see the module), in a new process; or raise SandboxUnavailable, unchanged.
+
+    The sealed service is the first process of a PID namespace owned by its
+    own user namespace: only there may it go back to its own PID namespace
+    after making one for a post (see new_post_namespace). So it is a
+    grandchild of this process, which stays behind, waits, and exits as the
+    service does; a failure on the way leaves this process as it was.
+    `hide`: more paths to cover (the author's home, the project); `keep`:
+    paths to mount back read-only within them (environments, the runtime).
+    """
+    news_read, news_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(news_read)
+        try:
+            seal = _enter(hide, keep, tmp_size, news_write)
+        except BaseException as error:
+            os.write(news_write, str(error).encode() or b"sealing failed")
+            os._exit(1)
+        os.close(news_write)
+        return seal
+    os.close(news_write)
+    news = b""
+    while chunk := os.read(news_read, 4096):
+        news += chunk
+    os.close(news_read)
+    if news != b"sealed":
+        os.waitpid(pid, 0)
+        raise SandboxUnavailable(news.decode(errors="replace") or "the sealed service did not start")
+    _wait_and_exit_as(pid)
+
+
+def _enter(hide, keep, tmp_size, news):
+    """In the child of seal_service: the namespaces, then the service as their first process."""
+    uid, gid = os.getuid(), os.getgid()
+    _call(libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC), "a user namespace")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")  # the author's own ids, as outside
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    pid = os.fork()
+    if pid:
+        os.close(news)
+        _wait_and_exit_as(pid)
+    _call(_prctl(PR_SET_PDEATHSIG, 9), "dying with its parent")
+    _call(libc.unshare(CLONE_NEWNS), "a mount namespace")
+    _call(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "a private mount namespace")
+    _mount_proc()
+    network_fd = _loopback_network()
+    keep = sorted({os.path.realpath(path) for path in list(keep) + interpreter_paths() if os.path.exists(path)})
+    _hide(sorted({os.path.realpath(path) for path in list(hide) + list(HIDDEN)}), keep)
+    _make_read_only()
+    os.chdir("/")
+    seal = Seal(network_fd, tmp_size)
+    os.write(news, b"sealed")
+    return seal
+
+
+def _wait_and_exit_as(pid):
+    """Wait for the child that goes on as the service, then exit as it did."""
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the build's socket is the service's alone
+    try:
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except BaseException:
+        os._exit(70)
+    os._exit(status if status >= 0 else 128 - status)
+
+
+def interpreter_paths() -> list:
+    """What the interpreter needs to start and import: its prefixes, and the real folder of
+    the executable (a virtual environment's is often a link into a home folder)."""
+    return [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
+            os.path.dirname(os.path.realpath(sys.executable))]
+
+
+def new_post_namespace() -> None:
+    """Make the next child forked the first process of a PID namespace of its own.
+
+    A process may have one PID namespace for its children at a time: this one
+    goes back to its own first, then unshares a new one.
+    """
+    if new_post_namespace.own is None:
+        new_post_namespace.own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    else:
+        _call(libc.setns(new_post_namespace.own, CLONE_NEWPID), "back to the service's PID namespace")
+    _call(libc.unshare(CLONE_NEWPID), "a PID namespace for the post")
+
+
+new_post_namespace.own = None
+
+
+def seal_child(seal: Seal, network: bool, files: dict) -> None:
+    """In a post's process, just forked: the rest of its sandbox, then no capability left.
+
+    `files`: name -> bytes, written into the post's directory (its inputs).
+    """
+    if not network:
+        _call(libc.setns(seal.network_fd, CLONE_NEWNET), "the loopback-only network")
+    _call(libc.unshare(CLONE_NEWNS), "a mount namespace for the post")
+    _mount_proc()
+    for path in (b"/tmp", b"/dev/shm"):
+        _call(libc.mount(b"tmpfs", path, b"tmpfs", MS_NOSUID | MS_NODEV, seal.tmp_options), "a /tmp of its own")
+    for name, data in files.items():
+        with open(os.path.join(POST_DIRECTORY, name), "wb") as file:
+            file.write(data)
+    # No capability left, and no exec or setuid that gives one back: nothing can be unmounted.
+    zero = seal.zero
+    _call(libc.prctl(PR_SET_SECUREBITS, seal.secure_bits, zero, zero, zero), "locked secure bits")
+    _call(libc.prctl(PR_SET_NO_NEW_PRIVS, seal.one, zero, zero, zero), "no new privileges")
+    _call(libc.capset(seal.capability_header, seal.no_capabilities), "dropping capabilities")
+
+
+def _mount_proc():
+    """A /proc of this process's PID namespace, showing its processes only."""
+    _call(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "a /proc of its own")
+
+
+def _loopback_network():
+    """A network namespace with only a loopback, up, kept open for the children to enter.
+
+    Made by a short-lived child: the service itself stays in the build's
+    network namespace, which a post that asks for the network shares.
+    """
+    ready_read, ready_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            os.close(ready_read)
+            _call(libc.unshare(CLONE_NEWNET), "a network namespace")
+            import fcntl
+            import socket
+            import struct
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                flags = struct.pack("16sH", b"lo", IFF_UP | IFF_LOOPBACK | IFF_RUNNING)
+                fcntl.ioctl(probe, SIOCSIFFLAGS, flags)
+            os.write(ready_write, b"1")
+            import time
+            time.sleep(60)  # holds the namespace until the service has opened it, then is killed
+        finally:
+            os._exit(status)
+    os.close(ready_write)
+    try:
+        if os.read(ready_read, 1) != b"1":
+            raise SandboxUnavailable("could not make a network namespace with a loopback")
+        return os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    finally:
+        os.close(ready_read)
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+
+
+def _hide(paths, keep):
+    """Cover each path with an empty file system; mount back the kept paths within them."""
+    handles = [(path, os.open(path, os.O_PATH | os.O_CLOEXEC)) for path in keep]
+    hidden = []
+    for path in paths:
+        if not os.path.isdir(path) or any(_within(path, outer) for outer in hidden):
+            continue
+        _call(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=755"),
+              f"covering {path}")
+        hidden.append(path)
+    for path, handle in handles:
+        if any(_within(path, outer) for outer in hidden):
+            if os.path.isdir(f"/proc/self/fd/{handle}"):
+                os.makedirs(path, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                open(path, "a").close()
+            _call(libc.mount(f"/proc/self/fd/{handle}".encode(), path.encode(), None, MS_BIND | MS_REC, None),
+                  f"keeping {path}")
+        os.close(handle)
+    return hidden
+
+
+def _make_read_only():
+    """Remount every mount of this namespace read-only, keeping the flags it came with."""
+    for path in _mount_points():
+        try:
+            flags = os.statvfs(path).f_flag
+        except OSError:
+            continue  # under a covered path: out of reach
+        kept = sum(flag for bit, flag in KEPT_FLAGS.items() if flags & bit)
+        result = libc.mount(None, path.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None)
+        if result != 0 and not flags & os.ST_RDONLY:
+            _call(result, f"making {path} read-only")
+
+
+def _mount_points():
+    with open("/proc/self/mountinfo", "rb") as file:
+        lines = file.read().decode("utf-8", "surrogateescape").splitlines()
+    # The fifth field, with spaces and the like written as octal escapes (\040).
+    return [_unescape(line.split()[4]) for line in lines]
+
+
+def _unescape(field):
+    out, index = "", 0
+    while index < len(field):
+        if field[index] == "\\" and field[index + 1:index + 4].isdigit():
+            out += chr(int(field[index + 1:index + 4], 8))
+            index += 4
+        else:
+            out += field[index]
+            index += 1
+    return out
+
+
+def _within(path, folder):
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _prctl(option, value):
+    return libc.prctl(option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+def _write(path, text):
+    try:
+        with open(path, "w") as file:
+            file.write(text)
+    except OSError as error:
+        raise SandboxUnavailable(f"could not write {path}: {error.strerror}") from None
+
+
+def _call(result, what):
+    if result != 0:
+        raise SandboxUnavailable(f"{what}: {os.strerror(ctypes.get_errno())}")
