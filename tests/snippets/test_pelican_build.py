@@ -74,6 +74,11 @@ def test_bad_snippet_settings_are_refused_with_the_key_named(site):
     result = build(site / "content", site / "out", settings)
     assert result.returncode != 0
     assert "SNIPPETS has unknown key(s) 'colour'" in result.stderr
+    settings = settings_file(site / "settings.py", "SNIPPETS = {**SNIPPETS, 'sandbox': 'requried'}\n")
+    result = build(site / "content", site / "out", settings)
+    assert result.returncode != 0
+    assert ("SNIPPETS['sandbox'] must be 'auto', 'required' or 'off', not 'requried' (did you mean 'required'?)"
+            in result.stderr)
 
 
 def test_report_page_and_json_list_every_block(site):
@@ -84,12 +89,18 @@ def test_report_page_and_json_list_every_block(site):
     assert report["python_version"] == ".".join(map(str, sys.version_info[:3]))
     broken = next(d for d in report["documents"] if d["url"] == "2024/broken/")
     assert [(b["line"], b["status"]) for b in broken["blocks"]] == [(8, "passed"), (15, "failed")]
+    assert report["sandbox"] == {"sealed": True, "unsealed_because": ""}
+    assert all(block["sealed"] and not block["network"] for block in broken["blocks"])
     assert broken["title"] == "Broken"
     page = (site / "out" / "snippets" / "index.html").read_text()
     assert "Snippet verification report" in page
     assert page.count("<tr class=\"is-") == 3 and 'class="is-failed"' in page
     article = (site / "out" / "2024" / "broken" / "index.html").read_text()
     assert 'href="/snippets/"' in article  # the badge links to the report
+    assert "Each post ran sealed" in page
+    fine = next(d for d in report["documents"] if d["url"] != "2024/broken/")
+    badge = (site / "out" / fine["url"] / "index.html").read_text().split('class="snippet-badge"')[1].split("</a>")[0]
+    assert " · sealed · Python " in badge
 
 
 def test_disabled_verification_runs_nothing_and_leaves_no_placeholder(site):

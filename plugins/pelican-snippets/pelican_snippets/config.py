@@ -1,5 +1,6 @@
 """The SNIPPETS setting: defaults, and validation with a message for each mistake."""
 
+import dataclasses
 import os
 import runpy
 import sys
@@ -77,7 +78,7 @@ def load_config(settings: dict) -> Config:
            "a whole number of MiB (0 for no limit)", values)
     _check(_whole(values["output_limit_kb"]) and values["output_limit_kb"] > 0, "output_limit_kb",
            "a whole number of KiB above 0", values)
-    _check(values["on_failure"] in POLICIES, "on_failure", " or ".join(map(repr, POLICIES)), values)
+    _choice("on_failure", POLICIES, values)
     _check(_names(values["languages"]) and values["languages"], "languages",
            "a non-empty list of language names", values)
     _check(_names(values["pass_env"]), "pass_env", "a list of environment variable names", values)
@@ -86,7 +87,7 @@ def load_config(settings: dict) -> Config:
     _check(values["cache_dir"] is None or (isinstance(values["cache_dir"], str) and values["cache_dir"]),
            "cache_dir", "a directory path, or None for no cache", values)
     _check(isinstance(values["refresh"], bool), "refresh", "True or False", values)
-    _check(values["sandbox"] in SANDBOX_MODES, "sandbox", " or ".join(map(repr, SANDBOX_MODES)), values)
+    _choice("sandbox", SANDBOX_MODES, values)
     return Config(
         enabled=values["enabled"],
         timeout=float(values["timeout"]),
@@ -103,6 +104,12 @@ def load_config(settings: dict) -> Config:
     )
 
 
+def sandbox_required_but(unsealed_because: str) -> str:
+    """What stops a build whose settings require the sandbox, where runs cannot be sealed."""
+    return (f"the sandbox is required (SNIPPETS['sandbox'] = 'required'), but runs cannot be sealed here: "
+            f"{unsealed_because}")
+
+
 def read_settings_file(path) -> tuple[Path, Config]:
     """The content folder and Config of a Pelican settings file, without importing Pelican.
 
@@ -117,12 +124,27 @@ def read_settings_file(path) -> tuple[Path, Config]:
         settings = runpy.run_path(str(path))
     finally:
         sys.path.remove(str(path.parent))
-    return path.parent / settings.get("PATH", "content"), load_config(settings)
+    content = path.parent / settings.get("PATH", "content")
+    config = dataclasses.replace(load_config(settings), private_paths=(str(path.parent), str(content)))
+    return content, config
 
 
 def _check(ok, key, expected, values):
     if not ok:
         raise ConfigError(f"SNIPPETS[{key!r}] must be {expected}, not {values[key]!r}")
+
+
+def _choice(key, choices, values):
+    """One of a few words, with a hint for a near miss."""
+    value = values[key]
+    if value in choices:
+        return
+    import difflib  # only for a mistake
+
+    hint = difflib.get_close_matches(value, choices, n=1) if isinstance(value, str) else []
+    expected = ", ".join(map(repr, choices[:-1])) + f" or {choices[-1]!r}"
+    raise ConfigError(f"SNIPPETS[{key!r}] must be {expected}, not {value!r}"
+                      + (f" (did you mean {hint[0]!r}?)" if hint else ""))
 
 
 def _number(value):

@@ -22,7 +22,7 @@ import tempfile
 import threading
 from concurrent.futures import Future
 
-from ..config import Config
+from ..config import Config, sandbox_required_but
 from ..runtime.wire import REQUIRED, Request, Settings, frame, unframe
 from .environment import RUNTIME, sandbox_paths, snippet_environment
 
@@ -130,8 +130,7 @@ class SnippetService:
             with self.lock:
                 self.sealed, self.unsealed_because = message["sealed"], message["unsealed_because"]
                 if not self.sealed and self.settings["sandbox"] == REQUIRED:
-                    self.stopped = ("the sandbox is required (SNIPPETS['sandbox'] = 'required'), "
-                                    f"but runs cannot be sealed here: {self.unsealed_because}")
+                    self.stopped = sandbox_required_but(self.unsealed_because)
             return
         with self.lock:
             process.started.update(message["started"])

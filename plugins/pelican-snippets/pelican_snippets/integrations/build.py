@@ -6,6 +6,7 @@ verify posts without importing Pelican.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import sys
@@ -17,11 +18,12 @@ from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
 from .. import internals
-from ..config import ConfigError, load_config
+from ..config import ConfigError, load_config, sandbox_required_but
 from ..extract.collect import INPUTS_KEY, METADATA_KEY, SnippetCollector, declared_inputs, display_path, new_document
 from ..present.console import print_report, progress_bar
 from ..present.html import fill_placeholders, summarize
 from ..present.site_page import CONTEXT_KEY, SnippetReportGenerator, get_generators
+from ..runtime.wire import REQUIRED
 from ..verify.pipeline import Verifier
 
 
@@ -43,7 +45,9 @@ def configure(pelican_object) -> None:
         config = load_config(pelican_object.settings)
     except ConfigError as error:
         raise VerificationFailed(f"settings: {error}") from None
-    pelican_object.settings["SNIPPETS_CONFIG"] = config
+    settings = pelican_object.settings
+    private = [settings.get(name) for name in ("PATH", "OUTPUT_PATH", "CACHE_PATH")]
+    settings["SNIPPETS_CONFIG"] = dataclasses.replace(config, private_paths=tuple(filter(None, private)))
 
 
 def start_run(pelican_object) -> None:
@@ -100,6 +104,8 @@ def verify(generators: list) -> None:
             content.snippet_summary = summarize(results, sys.version.split()[0], today)
     if documents:
         print_report(verification)
+    if verification.sealed is False and config.sandbox == REQUIRED:
+        raise VerificationFailed(f"{sandbox_required_but(verification.unsealed_because)}; nothing was written")
     if verification.failed and config.on_failure == "fail":
         _fail(verification, "nothing was written")
 

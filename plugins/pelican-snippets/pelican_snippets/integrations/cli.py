@@ -15,7 +15,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..config import ConfigError, read_settings_file
+from ..config import ConfigError, read_settings_file, sandbox_required_but
+from ..runtime.wire import REQUIRED
 
 # The snippet service starts as soon as the settings are known; the rest (the
 # pipeline, the cache, the reader and Markdown) is imported while it starts up.
@@ -62,6 +63,9 @@ def main(argv: list | None = None) -> int:
     from ..verify.pipeline import verify_documents
     verification = verify_documents(read_posts(files, config), config, service=service)
     print_report(verification, write=print)
+    if verification.sealed is False and config.sandbox == REQUIRED:
+        print(f"snippets: {sandbox_required_but(verification.unsealed_because)}", file=sys.stderr)
+        return 2
     return 1 if verification.failed else 0
 
 

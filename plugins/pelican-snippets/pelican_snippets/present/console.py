@@ -38,6 +38,16 @@ def summary_line(verification) -> str:
     return text
 
 
+def sandbox_line(verification) -> str | None:
+    """The one line that says what holds when runs could not be sealed (sandbox "auto")."""
+    if verification.sealed is not False or not verification.unsealed_because \
+            or verification.unsealed_because.startswith("the settings say"):
+        return None
+    return (f"snippets: runs are not sealed ({verification.unsealed_because}): each post still has its own "
+            "process group, directory, time, memory and output limits and a scrubbed environment, but it "
+            "can see the build's processes and files and use the network")
+
+
 def slowest_lines(results: list, how_many: int = 5) -> list:
     timed = sorted((r for r in results if r.duration and not r.cached), key=lambda r: r.duration, reverse=True)
     return [f"  {result.duration:7.3f} s  {result.block.where} {result.block.label}"
@@ -54,6 +64,8 @@ def print_report(verification, write=None) -> None:
     results = verification.all_results()
     lines = failure_lines(results, verification.problems)
     lines.append(summary_line(verification))
+    if sandbox := sandbox_line(verification):
+        lines.append(sandbox)
     slow = slowest_lines(results)
     if slow:
         lines += ["slowest blocks:", *slow]

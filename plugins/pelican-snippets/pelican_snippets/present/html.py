@@ -75,10 +75,15 @@ class Summary:
     not_run: int
     python_version: str
     verified_on: str
+    sealed: bool = False    # every block that passed ran in the sandbox: the proof the badge gives
+    network: bool = False   # some block's process had the network (its `network` option)
 
 
 def summarize(results: list, python_version: str, verified_on: str) -> Summary:
     counts = count(results)
+    passed = [result for result in results if result.status == PASSED]
     return Summary(total=len(results), passed=counts[PASSED], failed=counts[FAILED],
                    skipped=counts[SKIPPED], not_run=counts[NOT_RUN],
-                   python_version=python_version, verified_on=verified_on)
+                   python_version=python_version, verified_on=verified_on,
+                   sealed=bool(passed) and all(result.sealed for result in passed),
+                   network=any(result.network for result in results))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pelican.generators import Generator, PelicanTemplateNotFound
 
-from ..model import count
+from ..model import PASSED, count
 
 CONTEXT_KEY = "snippet_verification"
 TEMPLATE = "snippets"
@@ -37,13 +37,20 @@ def report_data(verification, built_at: datetime) -> dict:
                 "number": result.block.number, "line": result.block.line,
                 "language": result.block.language, "status": result.status,
                 "message": result.message, "duration": round(result.duration, 4),
-                "cached": result.cached,
+                "cached": result.cached, "sealed": result.sealed, "network": result.network,
             } for result in verification.results[source]],
+            "network": any(result.network for result in verification.results[source]),
         })
-    counts = count(verification.all_results())
+    results = verification.all_results()
+    counts = count(results)
+    passed = [result for result in results if result.status == PASSED]
     return {
         "built_at": built_at.isoformat(timespec="seconds"),
         "python_version": sys.version.split()[0],
+        # Whether every block that passed ran sealed (runtime/sandbox.py), and if this build's
+        # runs could not be, why.
+        "sandbox": {"sealed": bool(passed) and all(result.sealed for result in passed),
+                    "unsealed_because": verification.unsealed_because if verification.sealed is False else ""},
         "summary": {"blocks": sum(counts.values()), **{k.replace(" ", "_"): v for k, v in counts.items()}},
         "problems": [{"source": p.source, "line": p.line, "message": p.message}
                      for p in verification.problems],
