@@ -120,8 +120,7 @@ class SnippetService:
             data = frame({**request, "id": number})
             self.requests[number] = (data, future)
             self.sent_to[number] = process = self.current
-        if not process.send(data):
-            pass  # it died: its reader sends the request on to the next process
+        process.send(data)  # if it has died, its reader sends the request on to the next process
         return future
 
     def on_message(self, process: ServiceProcess, message: dict) -> None:

@@ -69,7 +69,8 @@ class Child:
                     with open(os.path.join(directory, name), "wb") as file:
                         file.write(data)
         self.plan = {"boundary": self.boundary.decode(), "token": self.token,
-                     "memory_limit": self.request["memory_limit"], "directory": directory, "blocks": self.blocks}
+                     "memory_limit": self.request["memory_limit"], "directory": directory,
+                     "sealed": self.seal is not None, "blocks": self.blocks}
         self.pipes = []
         try:
             for _ in range(4):  # stdout, stderr, report, go (made last: see _fork)
@@ -85,7 +86,7 @@ class Child:
         if os.environ["HOME"] != self.directory:
             os.environ["HOME"] = os.environ["TMPDIR"] = self.directory
         if self.seal:
-            sandbox.new_post_namespace()
+            sandbox.new_post_namespace(self.seal)
             self.pid = _fork(self.plan, fds, self._seal_child, spawn)
         elif spawn:
             self.plan_file = f"{self.directory}.plan"

@@ -58,6 +58,7 @@ class Seal:
 
     def __init__(self, network_fd: int, tmp_size: int) -> None:
         self.network_fd = network_fd
+        self.pid_namespace_fd = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)  # the service's own
         self.tmp_options = f"size={tmp_size},mode=1777".encode()  # each post's /tmp and /dev/shm
         self.capability_header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
         self.no_capabilities = (ctypes.c_uint32 * 6)()
@@ -80,6 +81,7 @@ def seal_service(hide: list, keep: list, tmp_size: int) -> Seal:
     if pid == 0:
         os.close(news_read)
         try:
+            _call(_prctl(PR_SET_PDEATHSIG, 9), "dying with its parent")
             seal = _enter(hide, keep, tmp_size, news_write)
         except BaseException as error:
             os.write(news_write, str(error).encode() or b"sealing failed")
@@ -139,20 +141,14 @@ def interpreter_paths() -> list:
             os.path.dirname(os.path.realpath(sys.executable))]
 
 
-def new_post_namespace() -> None:
+def new_post_namespace(seal: Seal) -> None:
     """Make the next child forked the first process of a PID namespace of its own.
 
-    A process may have one PID namespace for its children at a time: this one
+    A process has one PID namespace for its children at a time: the service
     goes back to its own first, then unshares a new one.
     """
-    if new_post_namespace.own is None:
-        new_post_namespace.own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
-    else:
-        _call(libc.setns(new_post_namespace.own, CLONE_NEWPID), "back to the service's PID namespace")
+    _call(libc.setns(seal.pid_namespace_fd, CLONE_NEWPID), "back to the service's PID namespace")
     _call(libc.unshare(CLONE_NEWPID), "a PID namespace for the post")
-
-
-new_post_namespace.own = None
 
 
 def seal_child(seal: Seal, network: bool, files: dict) -> None:

@@ -287,7 +287,7 @@ def main(control_fd: int) -> None:
     settings = read_message(control_fd)
     if settings is None:
         return  # the build went away before saying anything
-    seal, unsealed_because = None, "the settings say sandbox=\"off\""
+    seal, unsealed_because = None, ""  # "": not asked to seal
     if settings["sandbox"] != "off":
         try:
             seal = sandbox.seal_service(settings["hide"], settings["keep"], settings["tmp_size"])
@@ -295,8 +295,7 @@ def main(control_fd: int) -> None:
             unsealed_because = str(error)
     service = Service(control_fd, settings, seal)
     try:
-        service.send({"kind": "ready", "sealed": seal is not None,
-                       "unsealed_because": "" if seal else unsealed_because})
+        service.send({"kind": "ready", "sealed": seal is not None, "unsealed_because": unsealed_because})
         if seal is None and settings["sandbox"] == REQUIRED:
             return  # the build stops with the reason
         service.serve()

@@ -77,7 +77,7 @@ class Settings(TypedDict):
 class Ready(TypedDict):
     kind: str                  # "ready"
     sealed: bool
-    unsealed_because: str      # "" when sealed
+    unsealed_because: str      # why it could not seal ("" when sealed, or not asked to)
 
 
 class Request(TypedDict):
@@ -120,6 +120,7 @@ class Plan(TypedDict):
     token: str                 # in every report line: what a block writes there lacks it
     memory_limit: int
     directory: str             # the job's working directory, also its HOME and TMPDIR
+    sealed: bool               # the directory is the sandbox's own file system, made by the service's child
     blocks: list[BlockRequest]
 
 

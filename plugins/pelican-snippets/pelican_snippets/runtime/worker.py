@@ -66,13 +66,14 @@ def run_plan(plan: Plan) -> None:
     """
     os.set_inheritable(REPORT_FD, False)  # nothing a block starts may write the verdict
     directory = plan["directory"]
-    try:
-        os.mkdir(directory)
-    except FileExistsError:
-        pass  # made by the service, to hold the post's input files
-    except OSError as error:
-        os.write(2, f"could not make the post's directory {directory}: {error}\n".encode())
-        os._exit(70)
+    if not plan["sealed"]:  # a sealed post's directory is a file system of its own, there already
+        try:
+            os.mkdir(directory)
+        except FileExistsError:
+            pass  # made by the service, to hold the post's input files
+        except OSError as error:
+            os.write(2, f"could not make the post's directory {directory}: {error}\n".encode())
+            os._exit(70)
     os.chdir(directory)
     if plan["memory_limit"]:
         resource.setrlimit(resource.RLIMIT_AS, (plan["memory_limit"], plan["memory_limit"]))
@@ -93,10 +94,11 @@ def run_plan(plan: Plan) -> None:
         ended = report_line({"event": "end", "token": token, "number": block["number"], **outcome})
         if outcome["status"] != PASSED:
             break  # later blocks would run on half-built state; the service marks them not run
-    try:
-        os.rmdir(directory)  # empty, as it usually is by now; else the service clears it
-    except OSError:
-        pass
+    if not plan["sealed"]:
+        try:
+            os.rmdir(directory)  # empty, as it usually is by now; else the service clears it
+        except OSError:
+            pass
     _send(ended + report_line({"event": "done", "token": token}))
     flush_python_streams()
     libc.fflush(None)  # C streams a block left open: os._exit would drop what they hold
