@@ -136,6 +136,20 @@ def test_a_post_cannot_read_the_authors_home_or_the_project(tmp_path, monkeypatc
     assert "visible" in run_markdown(fence(code), sandbox="off")[1].stdout
 
 
+def test_a_root_build_runs_its_posts_as_nobody():
+    """The machine's root could read other users' files and keys in /etc, and write to disks'
+    device files: a post of a build run as root is nobody, whose own /proc stays readable."""
+    code = ("import os\nprint(os.getuid(), os.getgid(), os.getgroups(), os.stat('.').st_uid)\n"
+            "try:\n    open('/etc/shadow').read()\nexcept OSError as error:\n    print(type(error).__name__)\n"
+            "print(os.readlink('/proc/self/cwd'), open('/dev/stdout', 'w').write(''))")
+    result = run_markdown(fence(code))[1]
+    assert result.status == "passed" and result.sealed, result.details
+    if os.getuid() == 0:
+        assert result.stdout == "65534 65534 [] 65534\nPermissionError\n/tmp 0\n"
+    else:
+        assert result.stdout.startswith(f"{os.getuid()} {os.getgid()} ")
+
+
 @pytest.fixture
 def loopback_server():
     """A TCP server on 127.0.0.1 that greets each connection, for the length of a test."""

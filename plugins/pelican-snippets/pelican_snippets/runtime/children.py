@@ -87,15 +87,14 @@ class Child:
             os.environ["HOME"] = os.environ["TMPDIR"] = self.directory
         if self.seal:
             sandbox.new_post_namespace(self.seal)
-            self.pid = _fork(self.plan, fds, self._seal_child, spawn)
+            self.pid = _fork(self.plan, fds, lambda: sandbox.seal_child(self.seal, self.network,
+                                                                         self.request["inputs"], fds[:2]), spawn)
         elif spawn:
             self.plan_file = f"{self.directory}.plan"
             self.pid = _spawn(self.plan, self.plan_file, fds)
         else:
             self.pid = _fork(self.plan, fds)
 
-    def _seal_child(self):
-        sandbox.seal_child(self.seal, self.network, self.request["inputs"])
 
     def launched(self) -> None:
         """Keep the service's ends of the child's pipes; close the child's."""

@@ -34,7 +34,7 @@ MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE, MS_RELATIME = 1024, 2048
 # namespace must keep the flags the mount came with.
 KEPT_FLAGS = {os.ST_NOSUID: MS_NOSUID, os.ST_NODEV: MS_NODEV, os.ST_NOEXEC: MS_NOEXEC,
               os.ST_NOATIME: MS_NOATIME, os.ST_NODIRATIME: MS_NODIRATIME, os.ST_RELATIME: MS_RELATIME}
-PR_SET_PDEATHSIG, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 1, 28, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 1, 4, 28, 38
 # noroot, no-setuid-fixup and keep-caps, each locked: no exec or setuid gives a capability back.
 SECURE_BITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20
 CAPABILITY_VERSION_3 = 0x20080522
@@ -43,6 +43,7 @@ SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 # Covered by an empty file system in every sealed run: where people and programs keep their
 # own files, secrets and sockets (an ssh agent's, a desktop session's, Docker's).
 HIDDEN = ("/home", "/root", "/tmp", "/var/tmp", "/run", "/var/run", "/dev/shm", "/mnt", "/media", "/srv")
+NOBODY = 65534            # the uid and gid of root's sealed posts
 POST_DIRECTORY = "/tmp"   # a sealed post's directory, HOME and TMPDIR: a file system of its own
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -56,13 +57,17 @@ class Seal:
     """What a sealed service keeps for its children: the loopback-only network, and the
     arguments of their system calls, made here once (a child copies each page it writes)."""
 
-    def __init__(self, network_fd: int, tmp_size: int) -> None:
+    def __init__(self, network_fd: int, tmp_size: int, post_id: int | None) -> None:
         self.network_fd = network_fd
+        self.post_id = post_id  # the uid and gid a post runs as, if not the service's
         self.pid_namespace_fd = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)  # the service's own
-        self.tmp_options = f"size={tmp_size},mode=1777".encode()  # each post's /tmp and /dev/shm
+        owner = f",uid={post_id},gid={post_id}" if post_id is not None else ""
+        self.tmp_options = f"size={tmp_size},mode=1777{owner}".encode()  # each post's /tmp and /dev/shm
         self.capability_header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
         self.no_capabilities = (ctypes.c_uint32 * 6)()
         self.secure_bits, self.one, self.zero = ctypes.c_ulong(SECURE_BITS), ctypes.c_ulong(1), ctypes.c_ulong(0)
+        for name in ("setns", "unshare", "mount", "prctl", "capset"):
+            getattr(libc, name)  # looked up once here: ctypes makes each function object on first use
 
 
 def seal_service(hide: list, keep: list, tmp_size: int) -> Seal:
@@ -76,12 +81,18 @@ def seal_service(hide: list, keep: list, tmp_size: int) -> Seal:
     `hide`: more paths to cover (the author's home, the project); `keep`:
     paths to mount back read-only within them (environments, the runtime).
     """
-    news_read, news_write = os.pipe()
+    news_read, news_write = os.pipe()   # the child's news: "unshared", then "sealed" or what failed
+    mapped_read, mapped_write = os.pipe()  # this process's answer: its ids are mapped
     pid = os.fork()
     if pid == 0:
         os.close(news_read)
+        os.close(mapped_write)
         try:
             _call(_prctl(PR_SET_PDEATHSIG, 9), "dying with its parent")
+            _call(libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC), "a user namespace")
+            os.write(news_write, b"U")
+            if os.read(mapped_read, 1) != b"M":
+                os._exit(1)
             seal = _enter(hide, keep, tmp_size, news_write)
         except BaseException as error:
             os.write(news_write, str(error).encode() or b"sealing failed")
@@ -89,23 +100,47 @@ def seal_service(hide: list, keep: list, tmp_size: int) -> Seal:
         os.close(news_write)
         return seal
     os.close(news_write)
-    news = b""
-    while chunk := os.read(news_read, 4096):
-        news += chunk
-    os.close(news_read)
+    os.close(mapped_read)
+    try:
+        news = os.read(news_read, 1)
+        if news == b"U":
+            _map_ids(pid)
+            os.write(mapped_write, b"M")
+            news = b""
+        while chunk := os.read(news_read, 4096):
+            news += chunk
+    except SandboxUnavailable as error:
+        news = str(error).encode()
+    finally:
+        os.close(news_read)
+        os.close(mapped_write)
     if news != b"sealed":
         os.waitpid(pid, 0)
         raise SandboxUnavailable(news.decode(errors="replace") or "the sealed service did not start")
     _wait_and_exit_as(pid)
 
 
-def _enter(hide, keep, tmp_size, news):
-    """In the child of seal_service: the namespaces, then the service as their first process."""
+def _map_ids(pid):
+    """Map the ids of the child's new user namespace, from outside it.
+
+    An ordinary user's posts run as that user, as they would outside. Root's
+    run as nobody: the machine's root may read and write what no post should
+    (other users' files, the keys in /etc, the disks' device files). Mapping
+    a second id takes root's capability in this, the parent, namespace.
+    """
     uid, gid = os.getuid(), os.getgid()
-    _call(libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC), "a user namespace")
-    _write("/proc/self/setgroups", "deny")
-    _write("/proc/self/uid_map", f"{uid} {uid} 1")  # the author's own ids, as outside
-    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    if uid == 0:
+        _write(f"/proc/{pid}/uid_map", f"0 0 1\n{NOBODY} {NOBODY} 1")
+        _write(f"/proc/{pid}/gid_map", f"0 0 1\n{NOBODY} {NOBODY} 1")
+    else:
+        _write(f"/proc/{pid}/setgroups", "deny")
+        _write(f"/proc/{pid}/uid_map", f"{uid} {uid} 1")
+        _write(f"/proc/{pid}/gid_map", f"{gid} {gid} 1")
+
+
+def _enter(hide, keep, tmp_size, news):
+    """In the child of seal_service, in its new user namespace: the service as the first process
+    of the new PID namespace, then the rest of the sandbox."""
     pid = os.fork()
     if pid:
         os.close(news)
@@ -119,7 +154,7 @@ def _enter(hide, keep, tmp_size, news):
     _hide(sorted({os.path.realpath(path) for path in list(hide) + list(HIDDEN)}), keep)
     _make_read_only()
     os.chdir("/")
-    seal = Seal(network_fd, tmp_size)
+    seal = Seal(network_fd, tmp_size, NOBODY if os.getuid() == 0 else None)
     os.write(news, b"sealed")
     return seal
 
@@ -151,10 +186,11 @@ def new_post_namespace(seal: Seal) -> None:
     _call(libc.unshare(CLONE_NEWPID), "a PID namespace for the post")
 
 
-def seal_child(seal: Seal, network: bool, files: dict) -> None:
+def seal_child(seal: Seal, network: bool, files: dict, pipes: tuple) -> None:
     """In a post's process, just forked: the rest of its sandbox, then no capability left.
 
-    `files`: name -> bytes, written into the post's directory (its inputs).
+    `files`: name -> bytes, written into the post's directory (its inputs);
+    `pipes`: its stdout and stderr, which become its own (/dev/stdout opens them again).
     """
     if not network:
         _call(libc.setns(seal.network_fd, CLONE_NEWNET), "the loopback-only network")
@@ -162,14 +198,23 @@ def seal_child(seal: Seal, network: bool, files: dict) -> None:
     _mount_proc()
     for path in (b"/tmp", b"/dev/shm"):
         _call(libc.mount(b"tmpfs", path, b"tmpfs", MS_NOSUID | MS_NODEV, seal.tmp_options), "a /tmp of its own")
-    for name, data in files.items():
-        with open(os.path.join(POST_DIRECTORY, name), "wb") as file:
-            file.write(data)
     # No capability left, and no exec or setuid that gives one back: nothing can be unmounted.
     zero = seal.zero
     _call(libc.prctl(PR_SET_SECUREBITS, seal.secure_bits, zero, zero, zero), "locked secure bits")
     _call(libc.prctl(PR_SET_NO_NEW_PRIVS, seal.one, zero, zero, zero), "no new privileges")
+    if seal.post_id is not None:
+        for fd in pipes:
+            os.fchown(fd, seal.post_id, seal.post_id)
+        os.setgroups([])
+        os.setgid(seal.post_id)
+        os.setuid(seal.post_id)
+        # Changing ids makes a process undumpable: its /proc entries (/dev/stdout among them)
+        # would be root's. Only its own processes can see it, so it is made dumpable again.
+        _call(libc.prctl(PR_SET_DUMPABLE, seal.one, zero, zero, zero), "a /proc of its own to read")
     _call(libc.capset(seal.capability_header, seal.no_capabilities), "dropping capabilities")
+    for name, data in files.items():  # theirs, to change as they like
+        with open(os.path.join(POST_DIRECTORY, name), "wb") as file:
+            file.write(data)
 
 
 def _mount_proc():
