@@ -12,13 +12,14 @@ from ..config import Config
 RUNTIME = Path(__file__).resolve().parent.parent / "runtime"
 
 
-def snippet_environment(config: Config, home: str, tmp: str, python: str = sys.executable) -> dict:
-    """A fixed set of variables, plus those the settings pass through by name.
+def snippet_environment(home: str, tmp: str, python: str = sys.executable) -> dict:
+    """The service's environment, which the posts' processes inherit: a fixed set of variables
+    (the settings' pass_env go in its Settings).
 
     PATH starts with the folder of the interpreter that runs the blocks, so
     that `python` in a shell block is that one.
     """
-    env = {
+    return {
         "PATH": os.pathsep.join([str(Path(python).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
         "HOME": str(home),
         "TMPDIR": str(tmp),
@@ -28,10 +29,11 @@ def snippet_environment(config: Config, home: str, tmp: str, python: str = sys.e
         "PYTHONIOENCODING": "utf-8",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    for name in config.pass_env:
-        if name in os.environ:
-            env[name] = os.environ[name]
-    return env
+
+
+def passed_environment(config: Config) -> dict:
+    """The builder's variables that the settings pass through by name (pass_env)."""
+    return {name: os.environ[name] for name in config.pass_env if name in os.environ}
 
 
 def sandbox_paths(config: Config, spawn: bool = False) -> tuple[list, list]:

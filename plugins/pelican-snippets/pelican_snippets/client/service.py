@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from concurrent.futures import Future
 
 from ..config import Config, sandbox_required_but
 from ..runtime.wire import REQUIRED, Request, Settings, frame, unframe
-from .environment import RUNTIME, sandbox_paths, snippet_environment
+from .environment import RUNTIME, passed_environment, sandbox_paths, snippet_environment
 
 DEATHS_WITHOUT_PROGRESS = 2  # service processes in a row that die before answering anything: give up
 
@@ -34,19 +35,32 @@ class ServiceStopped(RuntimeError):
 
 
 class ServiceProcess:
-    """One service process: its socket, and the thread that reads its messages."""
+    """One service process: its socket, its scratch directory, and the thread that reads its messages.
 
-    def __init__(self, settings: Settings, environment: dict, cwd: str, python: str, owner: SnippetService) -> None:
+    It starts booting when made, and waits for its Settings (`begin`): the
+    command line makes it before it has read the settings file, so the two
+    happen at once.
+    """
+
+    def __init__(self, python: str = sys.executable) -> None:
+        self.scratch = tempfile.mkdtemp(prefix="snippet-service-")  # its home, and unsealed posts' folder
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.process = subprocess.Popen(
             [python, str(RUNTIME), "service", str(theirs.fileno())],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd=cwd, env=environment,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd=self.scratch,
+            env=snippet_environment(self.scratch, self.scratch, python),
             pass_fds=(theirs.fileno(),), start_new_session=True)
         theirs.close()
+        self.python = python
         self.socket = ours
-        self.owner = owner
+        self.owner = None
         self.started = set()           # requests it let start and has not answered
         self.sending = threading.Lock()  # one message on the socket at a time
+        self.reader = None
+
+    def begin(self, settings: Settings, owner: SnippetService) -> None:
+        """Send it its settings; from now on its messages go to `owner`."""
+        self.owner = owner
         self.send(frame(settings))
         self.reader = threading.Thread(target=self._read, name="snippet-service", daemon=True)
         self.reader.start()
@@ -74,25 +88,31 @@ class ServiceProcess:
             pass
         self.owner.on_stopped(self, self.process.wait())
 
-    def close(self) -> None:
-        """Stop it: any job still running is killed, its directory removed."""
+    def close(self, unused: bool = False) -> None:
+        """Stop it (`unused`: it ran nothing, so it need not finish starting); any job still
+        running is killed, its directory removed."""
+        if unused or self.reader is None:
+            self.process.kill()
         with contextlib.suppress(OSError):
             self.socket.shutdown(socket.SHUT_RDWR)
         # The reader ends when the service has exited and been reaped. Joining it wakes
         # as soon as that happens; Popen.wait(timeout) would poll with growing sleeps.
-        if threading.current_thread() is not self.reader:
+        if self.reader is None:
+            self.process.wait()
+        elif threading.current_thread() is not self.reader:
             self.reader.join(5)
             if self.reader.is_alive():
                 self.process.kill()
                 self.reader.join()
         self.socket.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class SnippetService:
     """The service of one build and interpreter; `submit(request)` returns a Future of its outcomes."""
 
-    def __init__(self, settings: Settings, environment: dict, cwd: str, python: str = sys.executable) -> None:
-        self.settings, self.environment, self.cwd, self.python = settings, environment, cwd, python
+    def __init__(self, settings: Settings, python: str = sys.executable, first: ServiceProcess | None = None) -> None:
+        self.settings, self.python = settings, python
         self.lock = threading.Lock()   # guards everything below
         self.requests = {}             # id -> (framed request, Future), until answered
         self.sent_to = {}              # id -> the ServiceProcess holding it
@@ -104,10 +124,12 @@ class SnippetService:
         self.stopped = None            # why no request can run any more
         self.fruitless = 0             # processes in a row that died without answering
         self.closing = False
-        self.current = self._new_process(settings)
+        self.current = self._begin(settings, first or ServiceProcess(python))
 
-    def _new_process(self, settings):
-        return ServiceProcess(settings, self.environment, self.cwd, self.python, self)
+    def _begin(self, settings, process=None):
+        process = process or ServiceProcess(self.python)
+        process.begin(settings, self)
+        return process
 
     def submit(self, request: Request) -> Future:
         future = Future()
@@ -168,7 +190,7 @@ class SnippetService:
                 else:
                     suspects = [number for number in held if number in process.started]
                     self.suspects.extend(suspects)
-                    self.current = self._new_process(self.settings)
+                    self.current = self._begin(self.settings)
                     for number in held:
                         if number not in suspects:
                             self.sent_to[number] = self.current
@@ -193,7 +215,7 @@ class SnippetService:
             return None
         number = self.suspects.popleft()
         if self.alone is None:
-            self.alone = self._new_process({**self.settings, "jobs": 1})
+            self.alone = self._begin({**self.settings, "jobs": 1})
         self.sent_to[number] = alone = self.alone
         return lambda: alone.send(self.requests[number][0])
 
@@ -203,54 +225,51 @@ class SnippetService:
             self.closing = True
             processes = [process for process in (self.current, self.alone) if process]
         for process in processes:
-            if not self.next_id:
-                process.process.kill()  # it was never used: no need to let it finish starting
-            process.close()
+            process.close(unused=not self.next_id)
 
 
 class ServiceOnDemand:
     """A service started on first use, so a build served from the cache starts none.
 
-    `environment(directory)` gives the service's environment, with
-    `directory` (its own scratch directory) as home and temporary directory.
-    `python` is the interpreter that runs the blocks.
+    `python` is the interpreter that runs the blocks; `first`, a service
+    process already booting for it.
     """
 
-    def __init__(self, environment, settings: Settings, python: str = sys.executable) -> None:
-        self._environment = environment
+    def __init__(self, settings: Settings, python: str = sys.executable, first: ServiceProcess | None = None) -> None:
         self._settings = settings
         self.python = python
+        self._first = first
         self._lock = threading.Lock()
         self._service = None
-        self._scratch = None
         self.sealed = None         # whether the runs were sealed, once the service has said so
         self.unsealed_because = ""
 
     def __call__(self) -> SnippetService:
         with self._lock:
             if self._service is None:
-                self._scratch = tempfile.TemporaryDirectory(prefix="snippet-service-", ignore_cleanup_errors=True)
-                self._service = SnippetService(self._settings, self._environment(self._scratch.name),
-                                               self._scratch.name, self.python)
+                self._service = SnippetService(self._settings, self.python, self._first)
+                self._first = None
             return self._service
 
     def close(self) -> None:
         with self._lock:
+            if self._first is not None:
+                self._first.close(unused=True)
+                self._first = None
             if self._service is not None:
                 self._service.close()
                 self.sealed, self.unsealed_because = self._service.sealed, self._service.unsealed_because
-                self._scratch.cleanup()
-                self._service = self._scratch = None
+                self._service = None
 
 
 def service_settings(config: Config, spawn: bool = False) -> Settings:
     hide, keep = sandbox_paths(config, spawn)
     return {"jobs": config.jobs, "spawn": spawn, "sandbox": config.sandbox, "hide": hide, "keep": keep,
-            "tmp_size": config.memory_limit or 1 << 30}
+            "tmp_size": config.memory_limit or 1 << 30, "environment": passed_environment(config)}
 
 
-def snippet_service(config: Config, spawn: bool = False, python: str = sys.executable) -> ServiceOnDemand:
-    """The snippet service for a build with these settings, started on first use."""
-    return ServiceOnDemand(lambda directory: snippet_environment(config, directory, directory, python),
-                           service_settings(config, spawn), python)
-
+def snippet_service(config: Config, spawn: bool = False, python: str = sys.executable,
+                    first: ServiceProcess | None = None) -> ServiceOnDemand:
+    """The snippet service for a build with these settings, started on first use (or already
+    booting: `first`)."""
+    return ServiceOnDemand(service_settings(config, spawn), python, first)

@@ -18,8 +18,8 @@ from pathlib import Path
 from ..config import ConfigError, read_settings_file, sandbox_required_but
 from ..runtime.wire import REQUIRED
 
-# The snippet service starts as soon as the settings are known; the rest (the
-# pipeline, the cache, the reader and Markdown) is imported while it starts up.
+# The snippet service starts first; the settings, the rest (the pipeline, the
+# cache, the reader and Markdown) and the posts are read while it boots.
 
 
 def markdown_files(paths) -> Iterator[Path]:
@@ -46,9 +46,15 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--refresh", action="store_true", help="ignore cached results; run every block again")
     parser.add_argument("--update", action="store_true", help="rewrite output fences from the real output")
     args = parser.parse_args(argv)
+    booting = None
+    if not args.update:  # the snippet service boots while the settings and posts are read
+        from ..client.service import ServiceProcess
+        booting = ServiceProcess()
     try:
         content, config = read_settings_file(args.settings)
     except (OSError, ConfigError) as error:
+        if booting:
+            booting.close(unused=True)
         parser.exit(2, f"{args.settings}: {error}\n")
     if args.refresh:
         config = dataclasses.replace(config, refresh=True)
@@ -57,7 +63,7 @@ def main(argv: list | None = None) -> int:
     if args.update:
         return update(files, config)
     from ..client.service import snippet_service
-    service = snippet_service(config)
+    service = snippet_service(config, first=booting)
     service()
     from ..present.console import print_report
     from ..verify.pipeline import verify_documents

@@ -287,6 +287,7 @@ def main(control_fd: int) -> None:
     settings = read_message(control_fd)
     if settings is None:
         return  # the build went away before saying anything
+    os.environ.update(settings["environment"])  # for the children
     seal, unsealed_because = None, ""  # "": not asked to seal
     if settings["sandbox"] != "off":
         try:

@@ -72,6 +72,7 @@ class Settings(TypedDict):
     hide: list[str]            # paths a sealed post cannot see (the author's home, the project)
     keep: list[str]            # paths within them a sealed post can read (the interpreter's)
     tmp_size: int              # bytes a sealed post's own /tmp and /dev/shm may hold
+    environment: dict[str, str]  # the builder's variables the settings pass through (pass_env)
 
 
 class Ready(TypedDict):
