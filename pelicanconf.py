@@ -55,7 +55,9 @@ PLUGINS = [
     "clean_feeds",
     "post_links",
     "code_bars",
-    "pelican.plugins.snippets",
+    # The snippet plugin by its module's own name: this blog installs it as a plain path entry
+    # (see ./dev), where the pelican.plugins.snippets name that pip installs does not exist.
+    "pelican_snippets",
     "theme_assets",
 ]
 

@@ -56,7 +56,7 @@ def settings(work, plugin):
     """Our publish settings (the site as deployed: feeds, absolute URLs), with or without the
     snippet plugin, caching into work/cache."""
     path = work / ("with.py" if plugin else "plain.py")
-    plugins = "PLUGINS" if plugin else "[name for name in PLUGINS if name != 'pelican.plugins.snippets']"
+    plugins = "PLUGINS" if plugin else "[name for name in PLUGINS if name != 'pelican_snippets']"
     path.write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom publishconf import *\n"
         f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nPLUGINS = {plugins}\n"

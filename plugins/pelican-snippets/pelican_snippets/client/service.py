@@ -14,98 +14,20 @@ own, and only the one that stops that service too is lost.
 from __future__ import annotations
 
 import collections
-import contextlib
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 from concurrent.futures import Future
 
 from ..config import Config, sandbox_required_but
-from ..runtime.wire import REQUIRED, Request, Settings, frame, unframe
-from .environment import RUNTIME, passed_environment, sandbox_paths, snippet_environment
+from ..runtime.wire import REQUIRED, Request, Settings, frame
+from .process import ServiceProcess
+from .settings import service_settings
 
 DEATHS_WITHOUT_PROGRESS = 2  # service processes in a row that die before answering anything: give up
 
 
 class ServiceStopped(RuntimeError):
     """The service ended before answering (it crashed, was killed, or could not seal)."""
-
-
-class ServiceProcess:
-    """One service process: its socket, its scratch directory, and the thread that reads its messages.
-
-    It starts booting when made, and waits for its Settings (`begin`): the
-    command line makes it before it has read the settings file, so the two
-    happen at once.
-    """
-
-    def __init__(self, python: str = sys.executable) -> None:
-        self.scratch = tempfile.mkdtemp(prefix="snippet-service-")  # its home, and unsealed posts' folder
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.process = subprocess.Popen(
-            [python, str(RUNTIME), "service", str(theirs.fileno())],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd=self.scratch,
-            env=snippet_environment(self.scratch, self.scratch, python),
-            pass_fds=(theirs.fileno(),), start_new_session=True)
-        theirs.close()
-        self.python = python
-        self.socket = ours
-        self.owner = None
-        self.started = set()           # requests it let start and has not answered
-        self.sending = threading.Lock()  # one message on the socket at a time
-        self.reader = None
-
-    def begin(self, settings: Settings, owner: SnippetService) -> None:
-        """Send it its settings; from now on its messages go to `owner`."""
-        self.owner = owner
-        self.send(frame(settings))
-        self.reader = threading.Thread(target=self._read, name="snippet-service", daemon=True)
-        self.reader.start()
-
-    def send(self, data: bytes) -> bool:
-        """Put a framed message on the socket; False if the process is gone."""
-        try:
-            with self.sending:
-                self.socket.sendall(data)
-            return True
-        except OSError:
-            return False
-
-    def _read(self):
-        buffer = b""
-        try:
-            while True:
-                data = self.socket.recv(1 << 20)
-                if not data:
-                    break
-                messages, buffer = unframe(buffer + data)
-                for message in messages:
-                    self.owner.on_message(self, message)
-        except OSError:
-            pass
-        self.owner.on_stopped(self, self.process.wait())
-
-    def close(self, unused: bool = False) -> None:
-        """Stop it (`unused`: it ran nothing, so it need not finish starting); any job still
-        running is killed, its directory removed."""
-        if unused or self.reader is None:
-            self.process.kill()
-        with contextlib.suppress(OSError):
-            self.socket.shutdown(socket.SHUT_RDWR)
-        # The reader ends when the service has exited and been reaped. Joining it wakes
-        # as soon as that happens; Popen.wait(timeout) would poll with growing sleeps.
-        if self.reader is None:
-            self.process.wait()
-        elif threading.current_thread() is not self.reader:
-            self.reader.join(5)
-            if self.reader.is_alive():
-                self.process.kill()
-                self.reader.join()
-        self.socket.close()
-        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class SnippetService:
@@ -260,12 +182,6 @@ class ServiceOnDemand:
                 self._service.close()
                 self.sealed, self.unsealed_because = self._service.sealed, self._service.unsealed_because
                 self._service = None
-
-
-def service_settings(config: Config, spawn: bool = False) -> Settings:
-    hide, keep = sandbox_paths(config, spawn)
-    return {"jobs": config.jobs, "spawn": spawn, "sandbox": config.sandbox, "hide": hide, "keep": keep,
-            "tmp_size": config.memory_limit or 1 << 30, "environment": passed_environment(config)}
 
 
 def snippet_service(config: Config, spawn: bool = False, python: str = sys.executable,

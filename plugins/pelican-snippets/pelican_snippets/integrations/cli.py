@@ -9,17 +9,14 @@ Exits 1 if any block fails, 2 for a wrong command line or settings file.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..config import ConfigError, read_settings_file, sandbox_required_but
-from ..runtime.wire import REQUIRED
-
-# The snippet service starts first; the settings, the rest (the pipeline, the
-# cache, the reader and Markdown) and the posts are read while it boots.
+# The snippet service starts first, before even the settings module is imported;
+# the settings, the rest (the pipeline, the cache, the reader and Markdown) and
+# the posts are read while it boots.
 
 
 def markdown_files(paths) -> Iterator[Path]:
@@ -48,8 +45,12 @@ def main(argv: list | None = None) -> int:
     args = parser.parse_args(argv)
     booting = None
     if not args.update:  # the snippet service boots while the settings and posts are read
-        from ..client.service import ServiceProcess
+        from ..client.process import ServiceProcess
         booting = ServiceProcess()
+    import dataclasses
+
+    from ..config import ConfigError, read_settings_file, sandbox_required_but
+    from ..runtime.wire import REQUIRED
     try:
         content, config = read_settings_file(args.settings)
     except (OSError, ConfigError) as error:

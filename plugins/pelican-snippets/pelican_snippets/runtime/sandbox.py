@@ -25,6 +25,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import time
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
@@ -39,6 +40,7 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 1, 4
 SECURE_BITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20
 CAPABILITY_VERSION_3 = 0x20080522
 SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
+AF_INET, SOCK_DGRAM, IFNAMSIZ, IFREQ_SIZE = 2, 2, 16, 40  # struct ifreq: a name, then a union
 
 # Covered by an empty file system in every sealed run: where people and programs keep their
 # own files, secrets and sockets (an ssh agent's, a desktop session's, Docker's).
@@ -231,21 +233,14 @@ def _loopback_network():
     ready_read, ready_write = os.pipe()
     pid = os.fork()
     if pid == 0:
-        status = 1
         try:
             os.close(ready_read)
             _call(libc.unshare(CLONE_NEWNET), "a network namespace")
-            import fcntl
-            import socket
-            import struct
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-                flags = struct.pack("16sH", b"lo", IFF_UP | IFF_LOOPBACK | IFF_RUNNING)
-                fcntl.ioctl(probe, SIOCSIFFLAGS, flags)
+            _loopback_up()
             os.write(ready_write, b"1")
-            import time
             time.sleep(60)  # holds the namespace until the service has opened it, then is killed
         finally:
-            os._exit(status)
+            os._exit(1)
     os.close(ready_write)
     try:
         if os.read(ready_read, 1) != b"1":
@@ -255,6 +250,20 @@ def _loopback_network():
         os.close(ready_read)
         os.kill(pid, 9)
         os.waitpid(pid, 0)
+
+
+def _loopback_up():
+    """ip link set lo up, with ioctl(SIOCSIFFLAGS) on a datagram socket: the socket module
+    would cost the service's start more than all the rest of its sandbox."""
+    probe = libc.socket(AF_INET, SOCK_DGRAM, 0)
+    if probe < 0:
+        _call(probe, "a socket to bring the loopback up")
+    request = (b"lo".ljust(IFNAMSIZ, b"\0") + (IFF_UP | IFF_LOOPBACK | IFF_RUNNING).to_bytes(2, sys.byteorder)
+               ).ljust(IFREQ_SIZE, b"\0")
+    try:
+        _call(libc.ioctl(probe, SIOCSIFFLAGS, ctypes.create_string_buffer(request, IFREQ_SIZE)), "the loopback up")
+    finally:
+        os.close(probe)
 
 
 def _hide(paths, keep):

@@ -34,7 +34,17 @@ import marshal
 import os
 import struct
 from types import CodeType
-from typing import TypedDict
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:
+    class TypedDict(dict):
+        """At run time: the classes below document the messages, which are plain dicts, and
+        importing typing would only slow the service's start and make it bigger."""
+
+        def __init_subclass__(cls, total: bool = True) -> None:
+            pass
 
 PASSED, FAILED, SKIPPED, NOT_RUN = "passed", "failed", "skipped", "not run"
 STATUSES = (PASSED, FAILED, SKIPPED, NOT_RUN)
