@@ -30,10 +30,10 @@ class ConfigError(ValueError):
 
 
 def default_jobs() -> int:
-    """One post's process per core, plus two: while one ends and the next starts, the
-    service and the build need a core, and the spare processes keep every core busy
-    meanwhile."""
-    return (os.cpu_count() or 1) + 2
+    """One post's process per core, plus four: while one ends (its namespaces torn down) and
+    the next starts, the service and the build need a core, and the spare processes keep
+    every core busy meanwhile."""
+    return (os.cpu_count() or 1) + 4
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def load_config(settings: dict) -> Config:
            "a non-empty list of language names", values)
     _check(_names(values["pass_env"]), "pass_env", "a list of environment variable names", values)
     _check(_whole(values["jobs"]) and values["jobs"] >= 0, "jobs",
-           "a whole number of parallel processes (0 for one per core, plus two)", values)
+           "a whole number of parallel processes (0 for one per core, plus four)", values)
     _check(values["cache_dir"] is None or (isinstance(values["cache_dir"], str) and values["cache_dir"]),
            "cache_dir", "a directory path, or None for no cache", values)
     _check(isinstance(values["refresh"], bool), "refresh", "True or False", values)
