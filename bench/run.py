@@ -21,6 +21,7 @@ import importlib.util
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -68,14 +69,15 @@ def timed(command, cwd, env=None):
     # Python's default bytecode cache, as on an author's machine: with PYTHONDONTWRITEBYTECODE
     # (set on some CI machines) every run would compile the plugins' modules again.
     environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-    started = time.perf_counter()
+    started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
                             env={**environment, **(env or {})}, timeout=1800)
-    elapsed = time.perf_counter() - started
+    elapsed, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if result.returncode != 0:
         sys.exit(f"command failed ({result.returncode}): {' '.join(map(str, command))}\n"
                  f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-    return elapsed, result.stdout
+    return elapsed, cpu, result.stdout
 
 
 def ran(stdout):
@@ -124,22 +126,23 @@ def measure(posts, repeat):
         ]
         # Rounds of every step, rather than each step repeated: this VM's speed drifts over
         # minutes. Within a round, what is compared runs back to back.
-        times, outputs_of = {name: [] for name, *_ in steps}, {}
+        times, cpus, outputs_of = {name: [] for name, *_ in steps}, {name: [] for name, *_ in steps}, {}
         for _ in range(repeat):
             for name, command, before, env, cwd in steps:
                 if before:
                     before()
-                elapsed, outputs_of[name] = timed(command(), cwd, env)
+                elapsed, cpu, outputs_of[name] = timed(command(), cwd, env)
                 times[name].append(elapsed)
+                cpus[name].append(cpu)
         cold_ran = ran(outputs_of["build, cold cache"])
         warm_ran = ran(outputs_of["build, warm cache"])
         edit_ran = ran(outputs_of["build after editing one post"])
-        return times, (cold_ran, warm_ran, edit_ran)
+        return times, cpus, (cold_ran, warm_ran, edit_ran)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def report(posts, times, counts):
+def report(posts, times, cpus, counts):
     """Each time is the best of the rounds; each ratio the median of the rounds' own ratios."""
     print(f"\n{posts} posts x {len(BLOCKS)} Python blocks (best of {len(times['plain build'])} rounds)")
     for name, values in times.items():
@@ -157,10 +160,12 @@ def report(posts, times, counts):
         verdict = "meets" if ratio <= target else "MISSES"
         print(f"  {name:34s} {ratio:7.2f}x  (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}; "
               f"target <= {target:.2f}x: {verdict})")
-    sealing = statistics.median(a - b for a, b in zip(times["ours: snippets command, cold"],
-                                                       times["ours: snippets command, unsealed"], strict=True))
-    print(f"  {'sealing, per post (wall)':34s} {sealing / posts * 1000:7.2f} ms  (the snippets command, "
-          f"sealed against sandbox='off')")
+    # What sealing costs: the snippets command against itself with sandbox="off" (CPU: of the
+    # command and every process it started).
+    sealed, unsealed = "ours: snippets command, cold", "ours: snippets command, unsealed"
+    for what, values in (("wall", times), ("CPU", cpus)):
+        cost = statistics.median(a - b for a, b in zip(values[sealed], values[unsealed], strict=True))
+        print(f"  {'sealing, per post (' + what + ')':34s} {cost / posts * 1000:7.2f} ms")
     edit_ok = edit.startswith(f"{len(BLOCKS)} run")
     print(f"  an edit re-runs only that post: {'yes' if edit_ok else 'NO'} ({edit})")
 
@@ -175,8 +180,8 @@ def main():
         sys.exit("the peer is missing: pip install -r bench/requirements.txt")
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     for posts in [args.posts] + ([args.scaling] if args.scaling else []):
-        times, counts = measure(posts, args.repeat)
-        report(posts, times, counts)
+        times, cpus, counts = measure(posts, args.repeat)
+        report(posts, times, cpus, counts)
 
 
 if __name__ == "__main__":
