@@ -136,6 +136,21 @@ def test_a_post_cannot_read_the_authors_home_or_the_project(tmp_path, monkeypatc
     assert "visible" in run_markdown(fence(code), sandbox="off")[1].stdout
 
 
+def test_a_post_has_a_dev_of_its_own_without_disks_or_the_authors_terminals():
+    code = ("import multiprocessing, os\nprint(sorted(os.listdir('/dev')))\nprint(os.listdir('/dev/pts'))\n"
+            "leader, follower = os.openpty()\nprint(os.ttyname(follower))\n"
+            "with multiprocessing.Pool(2) as pool:\n    print(pool.map(abs, [-1, -2]))")
+    result = run_markdown(fence(code))[1]
+    assert result.status == "passed" and result.sealed, result.details
+    assert result.stdout.splitlines() == [
+        "['fd', 'full', 'null', 'ptmx', 'pts', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty', 'urandom', "
+        "'zero']",
+        "['ptmx']",          # no terminal but the ones it opens
+        "/dev/pts/0",
+        "[1, 2]",            # multiprocessing's semaphores live in its own /dev/shm
+    ]
+
+
 def test_a_root_build_runs_its_posts_as_nobody():
     """The machine's root could read other users' files and keys in /etc, and write to disks'
     device files: a post of a build run as root is nobody, whose own /proc stays readable."""

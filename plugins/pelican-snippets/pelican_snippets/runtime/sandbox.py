@@ -44,7 +44,10 @@ AF_INET, SOCK_DGRAM, IFNAMSIZ, IFREQ_SIZE = 2, 2, 16, 40  # struct ifreq: a name
 
 # Covered by an empty file system in every sealed run: where people and programs keep their
 # own files, secrets and sockets (an ssh agent's, a desktop session's, Docker's).
-HIDDEN = ("/home", "/root", "/tmp", "/var/tmp", "/run", "/var/run", "/dev/shm", "/mnt", "/media", "/srv")
+HIDDEN = ("/home", "/root", "/tmp", "/var/tmp", "/run", "/var/run", "/mnt", "/media", "/srv")
+# The devices a sealed post's /dev holds: no disk, no terminal of the author's, nothing the
+# author's groups would open to it. Its terminals come from a devpts of its own.
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 NOBODY = 65534            # the uid and gid of root's sealed posts
 POST_DIRECTORY = "/tmp"   # a sealed post's directory, HOME and TMPDIR: a file system of its own
 
@@ -154,6 +157,7 @@ def _enter(hide, keep, tmp_size, news):
     network_fd = _loopback_network()
     keep = sorted({os.path.realpath(path) for path in list(keep) + interpreter_paths() if os.path.exists(path)})
     _hide(sorted({os.path.realpath(path) for path in list(hide) + list(HIDDEN)}), keep)
+    _own_dev()
     _make_read_only()
     os.chdir("/")
     seal = Seal(network_fd, tmp_size, NOBODY if os.getuid() == 0 else None)
@@ -289,9 +293,31 @@ def _hide(paths, keep):
     return hidden
 
 
+def _own_dev():
+    """A /dev of its own: the harmless devices mounted back, a devpts of its own, the usual links."""
+    handles = [(name, os.open(f"/dev/{name}", os.O_PATH | os.O_CLOEXEC)) for name in DEVICES
+               if os.path.exists(f"/dev/{name}")]
+    _call(libc.mount(b"tmpfs", b"/dev", b"tmpfs", MS_NOSUID | MS_NOEXEC, b"size=64k,mode=755"), "a /dev of its own")
+    for name, handle in handles:
+        open(f"/dev/{name}", "w").close()
+        _call(libc.mount(f"/proc/self/fd/{handle}".encode(), f"/dev/{name}".encode(), None, MS_BIND, None),
+              f"/dev/{name}")
+        os.close(handle)
+    os.mkdir("/dev/pts")
+    _call(libc.mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666,mode=620"),
+          "terminals of its own")
+    os.mkdir("/dev/shm")  # each post mounts its own
+    for link, target in (("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"/dev/{link}")
+
+
 def _make_read_only():
-    """Remount every mount of this namespace read-only, keeping the flags it came with."""
+    """Remount every mount of this namespace read-only, keeping the flags it came with (but
+    the posts' terminals: a devpts makes a file for each)."""
     for path in _mount_points():
+        if path == "/dev/pts":
+            continue
         try:
             flags = os.statvfs(path).f_flag
         except OSError:
