@@ -307,21 +307,38 @@ def test_a_service_killed_mid_build_is_restarted_and_its_posts_run_again(tmp_pat
     assert not processes_running(["sleep", marker])
 
 
-def test_a_post_that_kills_an_unsealed_service_is_the_only_post_lost():
+@pytest.mark.parametrize("killers", [1, 3])
+def test_posts_that_kill_an_unsealed_service_are_the_only_posts_lost(killers):
     """Without the sandbox a block can kill the service (its parent). The posts it was running
-    run again alone; only the one that kills the service again is lost, and says why."""
+    run again alone; only those that kill the service again are lost, and say why."""
     killer = fence("import os, signal, time\ntime.sleep(0.3)\nos.kill(os.getppid(), signal.SIGKILL)")
-    documents = [read_document(killer, "content/posts/killer.md")] + [
+    documents = [read_document(killer, f"content/posts/killer{n}.md") for n in range(killers)] + [
         read_document(fence(f"import time\ntime.sleep(0.2)\nprint({n})"), f"content/posts/p{n}.md")
         for n in range(6)]
     verification = verify_documents(documents, Config(jobs=3, cache_dir=None, timeout=20, sandbox="off"))
     results = {result.block.source: result for result in verification.all_results()}
-    lost = results.pop("content/posts/killer.md")
-    assert lost.status == "failed"
-    assert lost.message == ("could not run: the snippet service stopped (exit status -9) while this post ran, "
-                            "and again when it ran alone: one of its blocks ends the service")
+    for n in range(killers):
+        lost = results.pop(f"content/posts/killer{n}.md")
+        assert lost.status == "failed"
+        assert lost.message == ("could not run: the snippet service stopped (exit status -9) while this post "
+                                "ran, and again when it ran alone: one of its blocks ends the service")
     assert [(result.status, result.stdout) for _, result in sorted(results.items())] == [
         ("passed", f"{n}\n") for n in range(6)]
+
+
+def test_a_service_that_dies_while_idle_is_replaced():
+    settings = Config(timeout=20, memory_limit_mb=512, jobs=1)
+    [job], _ = plan_document(read_document(fence("print('ran')"), "content/posts/p.md"))
+    service = snippet_service(settings)
+    try:
+        assert job_results(job, service().submit(job_request(job, settings, sys.executable)))[0].status == "passed"
+        dead = service().current
+        dead.process.kill()
+        dead.reader.join(10)
+        [result] = job_results(job, service().submit(job_request(job, settings, sys.executable)))
+        assert (result.status, result.stdout) == ("passed", "ran\n") and service().current is not dead
+    finally:
+        service.close()
 
 
 def _most_at_once(intervals):

@@ -35,6 +35,7 @@ class ServiceProcess:
         self.socket = ours
         self.owner = None
         self.started = set()           # requests it let start and has not answered
+        self.runs_alone = False        # it runs one suspect at a time (see service.py)
         self.sending = threading.Lock()  # one message on the socket at a time
         self.reader = None
 
@@ -66,7 +67,8 @@ class ServiceProcess:
                     self.owner.on_message(self, message)
         except OSError:
             pass
-        self.owner.on_stopped(self, self.process.wait())
+        finally:  # whatever ended the reading, the owner must know, or its requests would wait for ever
+            self.owner.on_stopped(self, self.process.wait())
 
     def close(self, unused: bool = False) -> None:
         """Stop it (`unused`: it ran nothing, so it need not finish starting); any job still

@@ -23,7 +23,7 @@ from ..runtime.wire import REQUIRED, Request, Settings, frame
 from .process import ServiceProcess
 from .settings import service_settings
 
-DEATHS_WITHOUT_PROGRESS = 2  # service processes in a row that die before answering anything: give up
+DEATHS_WAITED = 3  # service processes that may die while a request waits to start, before it is failed
 
 
 class ServiceStopped(RuntimeError):
@@ -31,27 +31,29 @@ class ServiceStopped(RuntimeError):
 
 
 class SnippetService:
-    """The service of one build and interpreter; `submit(request)` returns a Future of its outcomes."""
+    """The service of one build and interpreter; `submit(request)` returns a Future of its outcomes.
+
+    Every request stays in `requests` until it is answered or failed, and
+    `sent_to` says which process holds it. When a process dies, `on_stopped`
+    decides each held request's fate under the lock, and the messages are
+    sent once the lock is let go.
+    """
 
     def __init__(self, settings: Settings, python: str = sys.executable, first: ServiceProcess | None = None) -> None:
         self.settings, self.python = settings, python
         self.lock = threading.Lock()   # guards everything below
-        self.requests = {}             # id -> (framed request, Future), until answered
+        self.requests = {}             # id -> (framed request, Future), until answered or failed
         self.sent_to = {}              # id -> the ServiceProcess holding it
+        self.deaths = collections.Counter()  # id -> service processes that died while it waited
         self.next_id = 0
         self.suspects = collections.deque()  # ids waiting to run alone
         self.alone = None              # the process running one suspect, alone
         self.sealed = None             # known once a process is ready
         self.unsealed_because = ""
         self.stopped = None            # why no request can run any more
-        self.fruitless = 0             # processes in a row that died without answering
         self.closing = False
-        self.current = self._begin(settings, first or ServiceProcess(python))
-
-    def _begin(self, settings, process=None):
-        process = process or ServiceProcess(self.python)
-        process.begin(settings, self)
-        return process
+        self.current = first or ServiceProcess(python)
+        self.current.begin(settings, self)
 
     def submit(self, request: Request) -> Future:
         future = Future()
@@ -64,7 +66,7 @@ class SnippetService:
             data = frame({**request, "id": number})
             self.requests[number] = (data, future)
             self.sent_to[number] = process = self.current
-        process.send(data)  # if it has died, its reader sends the request on to the next process
+        process.send(data)  # if it has died, its on_stopped sends the request on
         return future
 
     def on_message(self, process: ServiceProcess, message: dict) -> None:
@@ -75,6 +77,7 @@ class SnippetService:
                 if not self.sealed and self.settings["sandbox"] == REQUIRED:
                     self.stopped = sandbox_required_but(self.unsealed_because)
             return
+        sends, idle = [], None
         with self.lock:
             process.started.update(message["started"])
             if kind != "answer":
@@ -82,64 +85,69 @@ class SnippetService:
             process.started.discard(message["id"])
             _, future = self.requests.pop(message["id"])
             del self.sent_to[message["id"]]
-            self.fruitless = 0
-            next_alone = self._next_alone() if process is self.alone else None
+            if process is self.alone:  # its suspect ran alone without killing it: the next one
+                sends = self._next_suspect()
+                if not sends:
+                    idle, self.alone = self.alone, None
         future.set_result(message["outcomes"])
-        if next_alone:
-            next_alone()
+        self._send_all(sends)
+        if idle:
+            idle.close()
 
     def on_stopped(self, process: ServiceProcess, status: int) -> None:
-        """A process ended: if it was not asked to, send its requests on, or fail the one that killed it."""
-        lost, then = [], []
+        """A process ended: unless it was asked to, replace it, send its requests on, and fail
+        only the one that killed it."""
+        lost, sends = [], []
         with self.lock:
             held = [number for number, owner in self.sent_to.items() if owner is process]
-            if self.closing or not held:
-                return
             how = f"exit status {status}"
-            if self.stopped:
-                lost = [(number, self.stopped) for number in held]
-            elif process is self.alone:
-                # One request at a time runs here: the one running stopped this process too.
-                lost = [(number, f"the snippet service stopped ({how}) while this post ran, and again "
-                                 "when it ran alone: one of its blocks ends the service") for number in held]
+            if process is self.alone:
                 self.alone = None
-                then.append(self._next_alone())
-            else:
-                self.fruitless += 1
-                if self.fruitless >= DEATHS_WITHOUT_PROGRESS:
-                    self.stopped = f"the snippet service stopped ({how})"
-                    lost = [(number, self.stopped) for number in held]
+            elif process is self.current and not self.closing and not self.stopped:
+                self.current = ServiceProcess(self.python)
+                self.current.begin(self.settings, self)  # its messages wait for this lock
+            for number in held:
+                self.deaths[number] += 1
+                if self.closing or self.stopped:
+                    lost.append((number, self.stopped or f"the snippet service stopped ({how})"))
+                elif process.runs_alone:  # its one request stopped this process too
+                    lost.append((number, f"the snippet service stopped ({how}) while this post ran, and "
+                                         "again when it ran alone: one of its blocks ends the service"))
+                elif number in process.started:
+                    self.suspects.append(number)
+                elif self.deaths[number] >= DEATHS_WAITED:
+                    lost.append((number, f"the snippet service stopped {DEATHS_WAITED} times while this "
+                                         f"post waited ({how})"))
                 else:
-                    suspects = [number for number in held if number in process.started]
-                    self.suspects.extend(suspects)
-                    self.current = self._begin(self.settings)
-                    for number in held:
-                        if number not in suspects:
-                            self.sent_to[number] = self.current
-                            then.append(lambda data=self.requests[number][0]: self.current.send(data))
-                    if self.alone is None:
-                        then.append(self._next_alone())
-            for number, _ in lost:
-                self.sent_to.pop(number, None)
-            futures = [(self.requests.pop(number)[1], why) for number, why in lost]
+                    self.sent_to[number] = self.current
+                    sends.append((self.current, self.requests[number][0]))
+            if self.alone is None and not self.closing:
+                sends += self._next_suspect()
+            futures = []
+            for number, why in lost:
+                del self.sent_to[number]
+                futures.append((self.requests.pop(number)[1], why))
         for future, why in futures:
             future.set_exception(ServiceStopped(why))
-        for step in then:
-            if step:
-                step()
+        self._send_all(sends)
 
-    def _next_alone(self):
-        """With the lock held: what sends the next suspect to run alone (None if there is none)."""
+    def _next_suspect(self) -> list:
+        """With the lock held: the next suspect, given to the process that runs suspects alone
+        (made if need be), as [(process, request)]; [] if there is none."""
         if not self.suspects:
-            if self.alone is not None:
-                alone, self.alone = self.alone, None
-                return alone.close
-            return None
+            return []
         number = self.suspects.popleft()
         if self.alone is None:
-            self.alone = self._begin({**self.settings, "jobs": 1})
-        self.sent_to[number] = alone = self.alone
-        return lambda: alone.send(self.requests[number][0])
+            self.alone = ServiceProcess(self.python)
+            self.alone.runs_alone = True
+            self.alone.begin({**self.settings, "jobs": 1}, self)
+        self.sent_to[number] = self.alone
+        return [(self.alone, self.requests[number][0])]
+
+    @staticmethod
+    def _send_all(sends):
+        for process, data in sends:
+            process.send(data)
 
     def close(self) -> None:
         """Stop the service: any job still running is killed, its directory removed."""
