@@ -189,6 +189,17 @@ def loopback_server():
     server.close()
 
 
+def test_posts_running_at_once_each_have_a_loopback_of_their_own():
+    """Four posts serve on the same port at the same time, and each reaches its own server."""
+    code = ("import socket, time\nserver = socket.create_server(('127.0.0.1', 8765))\n"
+            "client = socket.create_connection(('127.0.0.1', 8765))\nconnection, _ = server.accept()\n"
+            "connection.sendall(MINE)\nprint(client.recv(10).decode())\ntime.sleep(0.5)")
+    documents = [read_document(fence(f"MINE = b'post {n}'\n" + code), f"content/posts/p{n}.md") for n in range(4)]
+    verification = verify_documents(documents, Config(jobs=4, cache_dir=None, timeout=20))
+    assert [(result.status, result.stdout) for result in verification.all_results()] == [
+        ("passed", f"post {n}\n") for n in range(4)]
+
+
 @pytest.mark.parametrize("kind", ["python", "shell"])
 def test_the_network_is_refused_unless_a_block_asks_for_it(loopback_server, kind):
     port = loopback_server

@@ -31,6 +31,7 @@ class Child:
         self.id = request["id"]
         self.seal = seal          # the service's sandbox, or None: not sealed
         self.network = request["network"]
+        self.network_fd = None    # sealed, without `network`: the loopback-only network lent to it
         self.request = request
         self.blocks = request["blocks"]
         self.by_number = {block["number"]: block for block in self.blocks}
@@ -59,6 +60,8 @@ class Child:
         """Everything the child needs before it is forked: its plan, its pipes, its input files."""
         if self.seal:  # a file system of its own, made and written by the child (sandbox.py)
             directory = self.directory = sandbox.POST_DIRECTORY
+            if not self.network:
+                self.network_fd = self.seal.networks.take()
         else:
             # One directory, which the child makes and removes itself: that is a good part
             # of a short post's cost, better paid in parallel than here.
@@ -87,7 +90,7 @@ class Child:
             os.environ["HOME"] = os.environ["TMPDIR"] = self.directory
         if self.seal:
             sandbox.new_post_namespace(self.seal)
-            self.pid = _fork(self.plan, fds, lambda: sandbox.seal_child(self.seal, self.network,
+            self.pid = _fork(self.plan, fds, lambda: sandbox.seal_child(self.seal, self.network_fd,
                                                                          self.request["inputs"], fds[:2]), spawn)
         elif spawn:
             self.plan_file = f"{self.directory}.plan"
@@ -97,7 +100,10 @@ class Child:
 
 
     def launched(self) -> None:
-        """Keep the service's ends of the child's pipes; close the child's."""
+        """Keep the service's ends of the child's pipes; close the child's. Its network is lent
+        until it is reaped."""
+        if self.network_fd is not None:
+            self.seal.networks.lend(self.pid, self.network_fd)
         (out_read, out_write), (err_read, err_write), (report_read, report_write), (go_read, go_write) = self.pipes
         for fd in (out_write, err_write, report_write, go_read):
             os.close(fd)
@@ -111,6 +117,9 @@ class Child:
             for fd in pipe:
                 os.close(fd)
         self.pipes = None
+        if self.network_fd is not None:
+            self.seal.networks.give_back(self.network_fd)
+            self.network_fd = None
 
     def let_go(self) -> None:
         """Let the held child run its blocks; the first block's deadline starts now."""

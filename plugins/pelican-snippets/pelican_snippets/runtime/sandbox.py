@@ -1,23 +1,23 @@
 """Seal each post's process in Linux namespaces, set up once per service and finished per post.
 
-Once, in the service (`seal_service`): a user namespace of its own (so this
-works for an ordinary user as for root), with a mount and an IPC namespace.
-In that mount namespace the author's places are covered by empty read-only
-file systems (home folders, the project, /tmp, /run, ...), the interpreter
-and the paths the build keeps are mounted back read-only, and every mount is
-made read-only. A network namespace with only its own loopback is made once
-and kept open.
+Once, in the service (`seal_service`): a user and a PID namespace of its own
+(so this works for an ordinary user as for root), and a mount namespace in
+which the author's places are covered by empty read-only file systems (home
+folders, the project, /tmp, /run, ...), the interpreter and the paths the
+build keeps are mounted back read-only, /dev is replaced by a few harmless
+devices, and every mount is made read-only.
 
 Per post, in the child just forked (`seal_child`): a PID namespace whose
 first process is the post's (so when it ends, everything it started is
-killed, and it sees no process but its own); its own mount namespace with a
-fresh /proc, and a fresh /tmp and /dev/shm, the only writable places; the
-loopback-only network unless the post asked for the network; then every
-capability dropped for good, so nothing can be unmounted or remounted.
+killed, and it sees no process but its own); a loopback-only network of its
+own (one of a pool, see Networks) unless the post asked for the network;
+its own IPC and mount namespaces, with a fresh /proc, /tmp, /dev/shm and
+devpts, the only writable places; then every capability dropped for good,
+so nothing can be unmounted or remounted.
 
-A namespace per post is the part that must be per post, and it costs a
-fraction of the fork itself; an exec per post (bubblewrap) costs many times
-the whole post. Standard library only, with the system calls through ctypes.
+What is per post costs a fraction of the fork itself; an exec per post
+(bubblewrap) would cost many times the whole post. Standard library only,
+with the system calls through ctypes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-import time
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
@@ -36,7 +35,8 @@ MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE, MS_RELATIME = 1024, 2048
 KEPT_FLAGS = {os.ST_NOSUID: MS_NOSUID, os.ST_NODEV: MS_NODEV, os.ST_NOEXEC: MS_NOEXEC,
               os.ST_NOATIME: MS_NOATIME, os.ST_NODIRATIME: MS_NODIRATIME, os.ST_RELATIME: MS_RELATIME}
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 1, 4, 28, 38
-# noroot, no-setuid-fixup and keep-caps, each locked: no exec or setuid gives a capability back.
+# noroot and no-setuid-fixup, locked, and keep-caps locked off: no exec or setuid gives a
+# capability back.
 SECURE_BITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20
 CAPABILITY_VERSION_3 = 0x20080522
 SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
@@ -59,11 +59,11 @@ class SandboxUnavailable(OSError):
 
 
 class Seal:
-    """What a sealed service keeps for its children: the loopback-only network, and the
-    arguments of their system calls, made here once (a child copies each page it writes)."""
+    """What a sealed service keeps for its children: their networks, and the arguments of
+    their system calls, made here once (a child copies each page it writes)."""
 
-    def __init__(self, network_fd: int, tmp_size: int, post_id: int | None) -> None:
-        self.network_fd = network_fd
+    def __init__(self, tmp_size: int, post_id: int | None, networks: Networks) -> None:
+        self.networks = networks
         self.post_id = post_id  # the uid and gid a post runs as, if not the service's
         self.pid_namespace_fd = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)  # the service's own
         owner = f",uid={post_id},gid={post_id}" if post_id is not None else ""
@@ -94,7 +94,7 @@ def seal_service(hide: list, keep: list, tmp_size: int) -> Seal:
         os.close(mapped_write)
         try:
             _call(_prctl(PR_SET_PDEATHSIG, 9), "dying with its parent")
-            _call(libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC), "a user namespace")
+            _call(libc.unshare(CLONE_NEWUSER | CLONE_NEWPID), "a user namespace")
             os.write(news_write, b"U")
             if os.read(mapped_read, 1) != b"M":
                 os._exit(1)
@@ -154,13 +154,13 @@ def _enter(hide, keep, tmp_size, news):
     _call(libc.unshare(CLONE_NEWNS), "a mount namespace")
     _call(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "a private mount namespace")
     _mount_proc()
-    network_fd = _loopback_network()
+    networks = Networks()
     keep = sorted({os.path.realpath(path) for path in list(keep) + interpreter_paths() if os.path.exists(path)})
     _hide(sorted({os.path.realpath(path) for path in list(hide) + list(HIDDEN)}), keep)
     _own_dev()
     _make_read_only()
     os.chdir("/")
-    seal = Seal(network_fd, tmp_size, NOBODY if os.getuid() == 0 else None)
+    seal = Seal(tmp_size, NOBODY if os.getuid() == 0 else None, networks)
     os.write(news, b"sealed")
     return seal
 
@@ -192,18 +192,21 @@ def new_post_namespace(seal: Seal) -> None:
     _call(libc.unshare(CLONE_NEWPID), "a PID namespace for the post")
 
 
-def seal_child(seal: Seal, network: bool, files: dict, pipes: tuple) -> None:
+def seal_child(seal: Seal, network_fd: int | None, files: dict, pipes: tuple) -> None:
     """In a post's process, just forked: the rest of its sandbox, then no capability left.
 
+    `network_fd`: the loopback-only network it has to itself (None: it shares the build's);
     `files`: name -> bytes, written into the post's directory (its inputs);
     `pipes`: its stdout and stderr, which become its own (/dev/stdout opens them again).
     """
-    if not network:
-        _call(libc.setns(seal.network_fd, CLONE_NEWNET), "the loopback-only network")
-    _call(libc.unshare(CLONE_NEWNS), "a mount namespace for the post")
+    if network_fd is not None:
+        _call(libc.setns(network_fd, CLONE_NEWNET), "a network of its own")
+    _call(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "namespaces of its own")
     _mount_proc()
     for path in (b"/tmp", b"/dev/shm"):
         _call(libc.mount(b"tmpfs", path, b"tmpfs", MS_NOSUID | MS_NODEV, seal.tmp_options), "a /tmp of its own")
+    _call(libc.mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666,mode=620"),
+          "terminals of its own")
     # No capability left, and no exec or setuid that gives one back: nothing can be unmounted.
     zero = seal.zero
     _call(libc.prctl(PR_SET_SECUREBITS, seal.secure_bits, zero, zero, zero), "locked secure bits")
@@ -228,44 +231,82 @@ def _mount_proc():
     _call(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "a /proc of its own")
 
 
-def _loopback_network():
-    """A network namespace with only a loopback, up, kept open for the children to enter.
+class Networks:
+    """Loopback-only network namespaces, each lent to one post's process at a time.
 
-    Made by a short-lived child: the service itself stays in the build's
-    network namespace, which a post that asks for the network shares.
+    Making one costs more than the rest of a post's sandbox, so they are
+    reused: one is lent at a fork and comes back when that process has been
+    reaped, by which time every process of its post is gone. What a post can
+    leave in one is a port in TIME_WAIT. They are made as needed, by a small
+    process forked for that alone: the service stays in the build's network
+    namespace, which a post that asks for the network shares, and which it
+    could not enter again.
     """
-    ready_read, ready_write = os.pipe()
+
+    def __init__(self) -> None:
+        self.free = []
+        self.lent = {}   # pid -> fd
+        self.requests, self.replies, self.maker = _network_maker()
+
+    def take(self) -> int:
+        if self.free:
+            return self.free.pop()
+        os.write(self.requests, b"n")
+        reply = os.read(self.replies, 4096)
+        if reply != b"y":
+            raise SandboxUnavailable(reply.decode(errors="replace") or "the network maker stopped")
+        return os.open(f"/proc/{self.maker}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+
+    def lend(self, pid: int, fd: int) -> None:
+        self.lent[pid] = fd
+
+    def give_back(self, fd: int) -> None:
+        self.free.append(fd)
+
+    def reaped(self, pid: int) -> None:
+        """A process of the service has been reaped: its network, if it had one, is free."""
+        fd = self.lent.pop(pid, None)
+        if fd is not None:
+            self.free.append(fd)
+
+
+def _network_maker():
+    """A process that, for each byte it reads, moves into a new network namespace with its
+    loopback up and answers b"y" (or what failed); the service opens that namespace through
+    its /proc entry."""
+    requests_read, requests_write = os.pipe()
+    replies_read, replies_write = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
-            os.close(ready_read)
-            _call(libc.unshare(CLONE_NEWNET), "a network namespace")
-            _loopback_up()
-            os.write(ready_write, b"1")
-            time.sleep(60)  # holds the namespace until the service has opened it, then is killed
+            _call(_prctl(PR_SET_PDEATHSIG, 9), "dying with the service")
+            os.close(requests_write)
+            os.close(replies_read)
+            flags = (IFF_UP | IFF_LOOPBACK | IFF_RUNNING).to_bytes(2, sys.byteorder)
+            request = ctypes.create_string_buffer(b"lo".ljust(IFNAMSIZ, b"\0") + flags, IFREQ_SIZE)
+            while os.read(requests_read, 1):
+                try:
+                    _call(libc.unshare(CLONE_NEWNET), "a network namespace")
+                    _loopback_up(request)
+                    os.write(replies_write, b"y")
+                except SandboxUnavailable as error:
+                    os.write(replies_write, str(error).encode())
         finally:
-            os._exit(1)
-    os.close(ready_write)
-    try:
-        if os.read(ready_read, 1) != b"1":
-            raise SandboxUnavailable("could not make a network namespace with a loopback")
-        return os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    finally:
-        os.close(ready_read)
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
+            os._exit(0)
+    os.close(requests_read)
+    os.close(replies_write)
+    os.set_inheritable(requests_write, False)
+    os.set_inheritable(replies_read, False)
+    return requests_write, replies_read, pid
 
 
-def _loopback_up():
-    """ip link set lo up, with ioctl(SIOCSIFFLAGS) on a datagram socket: the socket module
-    would cost the service's start more than all the rest of its sandbox."""
+def _loopback_up(request):
+    """ip link set lo up: ioctl(SIOCSIFFLAGS) with `request`, a struct ifreq, on a datagram socket."""
     probe = libc.socket(AF_INET, SOCK_DGRAM, 0)
     if probe < 0:
         _call(probe, "a socket to bring the loopback up")
-    request = (b"lo".ljust(IFNAMSIZ, b"\0") + (IFF_UP | IFF_LOOPBACK | IFF_RUNNING).to_bytes(2, sys.byteorder)
-               ).ljust(IFREQ_SIZE, b"\0")
     try:
-        _call(libc.ioctl(probe, SIOCSIFFLAGS, ctypes.create_string_buffer(request, IFREQ_SIZE)), "the loopback up")
+        _call(libc.ioctl(probe, SIOCSIFFLAGS, request), "the loopback up")
     finally:
         os.close(probe)
 
@@ -294,7 +335,7 @@ def _hide(paths, keep):
 
 
 def _own_dev():
-    """A /dev of its own: the harmless devices mounted back, a devpts of its own, the usual links."""
+    """A /dev of its own: the harmless devices mounted back, and the usual links."""
     handles = [(name, os.open(f"/dev/{name}", os.O_PATH | os.O_CLOEXEC)) for name in DEVICES
                if os.path.exists(f"/dev/{name}")]
     _call(libc.mount(b"tmpfs", b"/dev", b"tmpfs", MS_NOSUID | MS_NOEXEC, b"size=64k,mode=755"), "a /dev of its own")
@@ -303,21 +344,16 @@ def _own_dev():
         _call(libc.mount(f"/proc/self/fd/{handle}".encode(), f"/dev/{name}".encode(), None, MS_BIND, None),
               f"/dev/{name}")
         os.close(handle)
-    os.mkdir("/dev/pts")
-    _call(libc.mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666,mode=620"),
-          "terminals of its own")
-    os.mkdir("/dev/shm")  # each post mounts its own
+    os.mkdir("/dev/pts")  # each post mounts its own
+    os.mkdir("/dev/shm")  # likewise
     for link, target in (("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                          ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(target, f"/dev/{link}")
 
 
 def _make_read_only():
-    """Remount every mount of this namespace read-only, keeping the flags it came with (but
-    the posts' terminals: a devpts makes a file for each)."""
+    """Remount every mount of this namespace read-only, keeping the flags it came with."""
     for path in _mount_points():
-        if path == "/dev/pts":
-            continue
         try:
             flags = os.statvfs(path).f_flag
         except OSError:

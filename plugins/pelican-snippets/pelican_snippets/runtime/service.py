@@ -247,6 +247,7 @@ class Service:
             except ChildProcessError:
                 return None
             if pid:
+                self._reaped(pid)
                 return os.waitstatus_to_exitcode(status)
             time.sleep(0.001)
         return None
@@ -260,8 +261,13 @@ class Service:
                 return
             if pid == 0:
                 return
+            self._reaped(pid)
             if pid in self.running:
                 self.running[pid].status = os.waitstatus_to_exitcode(status)
+
+    def _reaped(self, pid):
+        if self.seal:
+            self.seal.networks.reaped(pid)
 
     def _answer(self, child, answer, started=()):
         for outcome in answer:
