@@ -1,10 +1,11 @@
-"""The verdict belongs to the runner: what a block writes on the report channel cannot replace it.
+"""The verdict belongs to the runner: what a block writes on the report channel does not replace it.
 
 The worker reports on a pipe the block's own process also holds. Lines the
 worker did not write (without the plan's token, out of order, repeated or
 after the end) fail the block that was running, with a message saying so,
 and a failure is never cached. The pipe is not inherited by what a block
-starts.
+starts. (A block that reads the token from the worker's memory is beyond
+this: see README's threat model.)
 """
 
 from pelican_snippets.config import Config

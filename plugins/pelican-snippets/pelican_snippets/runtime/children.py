@@ -240,11 +240,15 @@ class Child:
                 pass
 
     def kill(self) -> None:
-        """Kill the child's process group: the child and everything it started."""
+        """Kill the child's process group: the child and everything it started (a sealed child
+        is its PID namespace's first process: with it, everything in it dies)."""
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
-            pass
+            try:  # killed before it made its group
+                os.kill(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def _fork(plan, fds, finish_sandbox=None, spawn=False):
@@ -263,8 +267,12 @@ def _fork(plan, fds, finish_sandbox=None, spawn=False):
     if pid == 0:
         try:
             worker.die_with_parent()
-            if finish_sandbox:
-                finish_sandbox()  # its parent is outside its PID namespace: the go pipe tells if it died
+            if finish_sandbox:  # its parent is outside its PID namespace: the go pipe tells if it died
+                try:
+                    finish_sandbox()
+                except OSError as error:  # said on its stderr: the post reports it
+                    os.write(stderr_fd, f"could not seal the post's process: {error}\n".encode())
+                    os._exit(70)
             elif os.getppid() != service:
                 os._exit(70)  # the service died before the line above took effect
             os.setpgid(0, 0)  # a group of its own, to kill it with all it started

@@ -48,6 +48,7 @@ HIDDEN = ("/home", "/root", "/tmp", "/var/tmp", "/run", "/var/run", "/mnt", "/me
 # The devices a sealed post's /dev holds: no disk, no terminal of the author's, nothing the
 # author's groups would open to it. Its terminals come from a devpts of its own.
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+UNSHARED = b"\0"          # the child's first news: its user namespace exists (see seal_service)
 NOBODY = 65534            # the uid and gid of root's sealed posts
 POST_DIRECTORY = "/tmp"   # a sealed post's directory, HOME and TMPDIR: a file system of its own
 
@@ -95,8 +96,10 @@ def seal_service(hide: list, keep: list, tmp_size: int) -> Seal:
         try:
             _call(_prctl(PR_SET_PDEATHSIG, 9), "dying with its parent")
             _call(libc.unshare(CLONE_NEWUSER | CLONE_NEWPID), "a user namespace")
-            os.write(news_write, b"U")
-            if os.read(mapped_read, 1) != b"M":
+            os.write(news_write, UNSHARED)
+            mapped = os.read(mapped_read, 1)
+            os.close(mapped_read)
+            if mapped != b"M":
                 os._exit(1)
             seal = _enter(hide, keep, tmp_size, news_write)
         except BaseException as error:
@@ -108,7 +111,7 @@ def seal_service(hide: list, keep: list, tmp_size: int) -> Seal:
     os.close(mapped_read)
     try:
         news = os.read(news_read, 1)
-        if news == b"U":
+        if news == UNSHARED:
             _map_ids(pid)
             os.write(mapped_write, b"M")
             news = b""

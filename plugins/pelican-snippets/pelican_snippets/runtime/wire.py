@@ -18,8 +18,10 @@ Three channels, each with its own messages:
   block a `Start` then an `End`, in the plan's order, and finally `Done`
   (after the last block, or after the first that failed). Every line
   carries the plan's token. Anything else on the pipe (a line without the
-  token, out of order, repeated, or after `Done`) was not written by the
-  worker: the service fails the block with it. What a block prints goes to
+  token, out of order, repeated, or after `Done`) fails the block. The pipe
+  is the worker's alone, but a block runs in the worker's process: code
+  that set out to read the token from its memory could still forge a line
+  (README, "The threat model"). What a block prints goes to
   stdout and stderr, each block's output ending with the plan's boundary
   marker.
 
