@@ -103,15 +103,16 @@ def test_a_post_writes_only_in_its_own_directory(tmp_path):
     project_file = ROOT / "README.md"
     before = project_file.read_bytes()
     targets = [str(project_file), str(tmp_path / "outside.txt"), "/etc/snippet-test", "/usr/snippet-test",
-               os.path.expanduser("~/snippet-test"), "/var/tmp/snippet-test", "/dev/shm/../snippet-test"]
+               os.path.expanduser("~/snippet-test"), "/var/log/snippet-test", "/dev/shm/../snippet-test"]
     code = (f"import os\nfor path in {targets!r}:\n    try:\n        open(path, 'w').write('x')\n"
             "        print('wrote', path)\n    except OSError as error:\n        print(type(error).__name__)\n"
             "open('mine.txt', 'w').write('mine')\nopen('/tmp/also-mine.txt', 'w').write('mine')\n"
+            "open('/var/tmp/mine-too.txt', 'w').write('mine')\n"  # /var/tmp is its /tmp
             "open('/dev/null', 'w').write('x')\nprint(sorted(os.listdir('.')))")
     result = run_markdown(fence(code))[1]
     assert result.status == "passed", result.details
     assert "wrote" not in result.stdout
-    assert result.stdout.endswith("['also-mine.txt', 'mine.txt']\n")
+    assert result.stdout.endswith("['also-mine.txt', 'mine-too.txt', 'mine.txt']\n")
     assert project_file.read_bytes() == before and not (tmp_path / "outside.txt").exists()
     assert not Path("/etc/snippet-test").exists() and not Path(os.path.expanduser("~/snippet-test")).exists()
     # The post's directory went with it: the next post starts with an empty one.
@@ -163,6 +164,21 @@ def test_a_root_build_runs_its_posts_as_nobody():
         assert result.stdout == "65534 65534 [] 65534\nPermissionError\n/tmp 0\n"
     else:
         assert result.stdout.startswith(f"{os.getuid()} {os.getgid()} ")
+
+
+def test_a_post_sees_the_systems_programs_and_settings_and_nothing_else_of_the_machine():
+    """Of a folder that holds the interpreter (the project's .venv, a home's pyenv), only the way to it."""
+    paths = ["/usr/bin/env", "/etc/passwd", "/var/log", "/var/lib", "/run", "/home", "/mnt", "/srv"]
+    code = (f"import os\nprint([os.path.exists(path) for path in {paths!r}])\nprint(sorted(os.listdir('/')))\n"
+            f"print(os.listdir({str(ROOT)!r}) if os.path.isdir({str(ROOT)!r}) else [])")
+    result = run_markdown(fence(code))[1]
+    assert result.status == "passed", result.details
+    exists, top, project = map(eval, result.stdout.splitlines())
+    assert exists == [True, True] + [False] * 6
+    ways = {part for prefix in (sys.prefix, sys.base_prefix) for part in Path(prefix).parts[1:]}
+    assert set(top) <= {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "opt", "proc", "sys", "dev",
+                        "tmp", "var"} | ways
+    assert set(project) <= ways  # .venv, if the interpreter is the project's
 
 
 @pytest.fixture

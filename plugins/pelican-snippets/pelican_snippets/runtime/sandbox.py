@@ -1,11 +1,11 @@
 """Seal each post's process in Linux namespaces, set up once per service and finished per post.
 
 Once, in the service (`seal_service`): a user and a PID namespace of its own
-(so this works for an ordinary user as for root), and a mount namespace in
-which the author's places are covered by empty read-only file systems (home
-folders, the project, /tmp, /run, ...), the interpreter and the paths the
-build keeps are mounted back read-only, /dev is replaced by a few harmless
-devices, and every mount is made read-only.
+(so this works for an ordinary user as for root), and a mount namespace
+whose root is a new file system holding only the SYSTEM folders, the
+interpreter's and the paths the build keeps, a few harmless devices and a
+/proc, /sys and /tmp of its own; the homes, the project, /var, /run and the
+rest of the machine are not in it, and every mount is made read-only.
 
 Per post, in the child just forked (`seal_child`): a PID namespace whose
 first process is the post's (so when it ends, everything it started is
@@ -42,9 +42,13 @@ CAPABILITY_VERSION_3 = 0x20080522
 SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 AF_INET, SOCK_DGRAM, IFNAMSIZ, IFREQ_SIZE = 2, 2, 16, 40  # struct ifreq: a name, then a union
 
-# Covered by an empty file system in every sealed run: where people and programs keep their
-# own files, secrets and sockets (an ssh agent's, a desktop session's, Docker's).
-HIDDEN = ("/home", "/root", "/tmp", "/var/tmp", "/run", "/var/run", "/mnt", "/media", "/srv")
+# All of the machine a sealed post sees, besides the interpreter's folders and the paths the
+# build keeps: its programs, libraries and settings. Homes, the project, /var, /run, /mnt and
+# the rest are simply not there.
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+STAGE = "/tmp"            # where the sealed view is put together, before it becomes "/"
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine)
+MNT_DETACH = 2
 # The devices a sealed post's /dev holds: no disk, no terminal of the author's, nothing the
 # author's groups would open to it. Its terminals come from a devpts of its own.
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
@@ -159,8 +163,7 @@ def _enter(hide, keep, tmp_size, news):
     _mount_proc()
     networks = Networks()
     keep = sorted({os.path.realpath(path) for path in list(keep) + interpreter_paths() if os.path.exists(path)})
-    _hide(sorted({os.path.realpath(path) for path in list(hide) + list(HIDDEN)}), keep)
-    _own_dev()
+    _new_root(sorted({os.path.realpath(path) for path in hide}), keep)
     _make_read_only()
     os.chdir("/")
     seal = Seal(tmp_size, NOBODY if os.getuid() == 0 else None, networks)
@@ -314,44 +317,78 @@ def _loopback_up(request):
         os.close(probe)
 
 
-def _hide(paths, keep):
-    """Cover each path with an empty file system; mount back the kept paths within them."""
-    handles = [(path, os.open(path, os.O_PATH | os.O_CLOEXEC)) for path in keep]
-    hidden = []
-    for path in paths:
-        if not os.path.isdir(path) or any(_within(path, outer) for outer in hidden):
-            continue
-        _call(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=755"),
-              f"covering {path}")
-        hidden.append(path)
-    for path, handle in handles:
-        if any(_within(path, outer) for outer in hidden):
-            if os.path.isdir(f"/proc/self/fd/{handle}"):
-                os.makedirs(path, exist_ok=True)
-            else:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                open(path, "a").close()
-            _call(libc.mount(f"/proc/self/fd/{handle}".encode(), path.encode(), None, MS_BIND | MS_REC, None),
-                  f"keeping {path}")
-        os.close(handle)
-    return hidden
+def _new_root(hide, keep):
+    """Make "/" a new file system that holds only the SYSTEM folders, the kept paths (and the file
+    /etc/resolv.conf points at), and a /dev, /proc, /sys and /tmp of its own.
+
+    `hide`: paths within the SYSTEM folders to cover still (a project under /opt, say). What is
+    mounted in is opened first, while all of it is in view.
+    """
+    system = [(path, os.readlink(path) if os.path.islink(path) else _handle(path))
+              for path in SYSTEM if os.path.isdir(path)]
+    visible = [os.path.realpath(path) for path in SYSTEM if os.path.isdir(path)]
+    wanted = set(keep) | ({os.path.realpath("/etc/resolv.conf")} if os.path.exists("/etc/resolv.conf") else set())
+    outermost = [path for path in wanted if not any(_within(path, other) and path != other for other in wanted)]
+    kept = [(path, _handle(path)) for path in sorted(outermost) if not any(_within(path, top) for top in visible)]
+    devices = [(name, _handle(f"/dev/{name}")) for name in DEVICES if os.path.exists(f"/dev/{name}")]
+    machine = _handle("/sys")
+    _call(libc.mount(b"tmpfs", STAGE.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=755"), "a new root")
+    for path, source in system:
+        if isinstance(source, str):  # a link, as /bin is to usr/bin on merged systems
+            os.symlink(source, STAGE + path)
+        else:
+            os.mkdir(STAGE + path)
+            _bind(source, STAGE + path, MS_REC)
+    for path, source in kept:
+        if os.path.isdir(f"/proc/self/fd/{source}"):
+            os.makedirs(STAGE + path)
+        else:
+            os.makedirs(os.path.dirname(STAGE + path), exist_ok=True)
+            open(STAGE + path, "w").close()
+        _bind(source, STAGE + path, MS_REC)
+    for path in hide:
+        if any(_within(path, top) for top in visible) and os.path.isdir(STAGE + path) \
+                and not any(_within(path_kept, path) for path_kept, _ in kept):
+            _call(libc.mount(b"tmpfs", (STAGE + path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k"),
+                  f"covering {path}")
+    for name in ("proc", "sys", "dev", "tmp", "var"):
+        os.makedirs(f"{STAGE}/{name}", exist_ok=True)
+    os.symlink("/tmp", f"{STAGE}/var/tmp")  # programs that keep files there keep them in the post's /tmp
+    _call(libc.mount(b"proc", f"{STAGE}/proc".encode(), b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "/proc")
+    _bind(machine, f"{STAGE}/sys", MS_REC)  # with its submounts: a user namespace may not part them
+    _own_dev(f"{STAGE}/dev", devices)
+    for _, source in system + kept + devices + [(None, machine)]:
+        if isinstance(source, int):
+            os.close(source)
+    if SYS_PIVOT_ROOT is None:
+        raise SandboxUnavailable(f"pivot_root: not known on {os.uname().machine}")
+    os.chdir(STAGE)
+    _call(libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "the new root")  # the old root now lies under it
+    _call(libc.umount2(b".", MNT_DETACH), "leaving the old root")
+    os.chdir("/")
 
 
-def _own_dev():
+def _own_dev(dev, devices):
     """A /dev of its own: the harmless devices mounted back, and the usual links."""
-    handles = [(name, os.open(f"/dev/{name}", os.O_PATH | os.O_CLOEXEC)) for name in DEVICES
-               if os.path.exists(f"/dev/{name}")]
-    _call(libc.mount(b"tmpfs", b"/dev", b"tmpfs", MS_NOSUID | MS_NOEXEC, b"size=64k,mode=755"), "a /dev of its own")
-    for name, handle in handles:
-        open(f"/dev/{name}", "w").close()
-        _call(libc.mount(f"/proc/self/fd/{handle}".encode(), f"/dev/{name}".encode(), None, MS_BIND, None),
-              f"/dev/{name}")
-        os.close(handle)
-    os.mkdir("/dev/pts")  # each post mounts its own
-    os.mkdir("/dev/shm")  # likewise
+    _call(libc.mount(b"tmpfs", dev.encode(), b"tmpfs", MS_NOSUID | MS_NOEXEC, b"size=64k,mode=755"),
+          "a /dev of its own")
+    for name, source in devices:
+        open(f"{dev}/{name}", "w").close()
+        _bind(source, f"{dev}/{name}", 0)
+    os.mkdir(f"{dev}/pts")  # each post mounts its own
+    os.mkdir(f"{dev}/shm")  # likewise
     for link, target in (("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                          ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
-        os.symlink(target, f"/dev/{link}")
+        os.symlink(target, f"{dev}/{link}")
+
+
+def _handle(path):
+    return os.open(path, os.O_PATH | os.O_CLOEXEC)
+
+
+def _bind(handle, target, flags):
+    _call(libc.mount(f"/proc/self/fd/{handle}".encode(), target.encode(), None, MS_BIND | flags, None),
+          f"mounting {target}")
 
 
 def _make_read_only():
