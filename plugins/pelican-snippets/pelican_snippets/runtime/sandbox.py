@@ -67,8 +67,9 @@ class Seal:
     """What a sealed service keeps for its children: their networks, and the arguments of
     their system calls, made here once (a child copies each page it writes)."""
 
-    def __init__(self, tmp_size: int, post_id: int | None, networks: Networks) -> None:
+    def __init__(self, tmp_size: int, post_id: int | None, networks: Networks, under_tmp: list) -> None:
         self.networks = networks
+        self.under_tmp = under_tmp  # kept paths that each post's own /tmp would cover (a venv there)
         self.post_id = post_id  # the uid and gid a post runs as, if not the service's
         self.pid_namespace_fd = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)  # the service's own
         owner = f",uid={post_id},gid={post_id}" if post_id is not None else ""
@@ -163,10 +164,11 @@ def _enter(hide, keep, tmp_size, news):
     _mount_proc()
     networks = Networks()
     keep = sorted({os.path.realpath(path) for path in list(keep) + interpreter_paths() if os.path.exists(path)})
-    _new_root(sorted({os.path.realpath(path) for path in hide}), keep)
+    kept = _new_root(sorted({os.path.realpath(path) for path in hide}), keep)
     _make_read_only()
     os.chdir("/")
-    seal = Seal(tmp_size, NOBODY if os.getuid() == 0 else None, networks)
+    seal = Seal(tmp_size, NOBODY if os.getuid() == 0 else None, networks,
+                [path for path in kept if _within(path, POST_DIRECTORY)])
     os.write(news, b"sealed")
     return seal
 
@@ -209,8 +211,13 @@ def seal_child(seal: Seal, network_fd: int | None, files: dict, pipes: tuple) ->
         _call(libc.setns(network_fd, CLONE_NEWNET), "a network of its own")
     _call(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "namespaces of its own")
     _mount_proc()
+    under_tmp = [(path, _handle(path)) for path in seal.under_tmp]  # opened in this namespace, while in view
     for path in (b"/tmp", b"/dev/shm"):
         _call(libc.mount(b"tmpfs", path, b"tmpfs", MS_NOSUID | MS_NODEV, seal.tmp_options), "a /tmp of its own")
+    for path, handle in under_tmp:  # mounted again on its /tmp: the way to them shows there, nothing else
+        os.makedirs(path, exist_ok=True)
+        _bind(handle, path, MS_REC)
+        os.close(handle)
     _call(libc.mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666,mode=620"),
           "terminals of its own")
     # No capability left, and no exec or setuid that gives one back: nothing can be unmounted.
@@ -317,12 +324,12 @@ def _loopback_up(request):
         os.close(probe)
 
 
-def _new_root(hide, keep):
+def _new_root(hide, keep) -> list:
     """Make "/" a new file system that holds only the SYSTEM folders, the kept paths (and the file
     /etc/resolv.conf points at), and a /dev, /proc, /sys and /tmp of its own.
 
     `hide`: paths within the SYSTEM folders to cover still (a project under /opt, say). What is
-    mounted in is opened first, while all of it is in view.
+    mounted in is opened first, while all of it is in view. Returns the kept paths mounted in.
     """
     system = [(path, os.readlink(path) if os.path.islink(path) else _handle(path))
               for path in SYSTEM if os.path.isdir(path)]
@@ -366,6 +373,7 @@ def _new_root(hide, keep):
     _call(libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "the new root")  # the old root now lies under it
     _call(libc.umount2(b".", MNT_DETACH), "leaving the old root")
     os.chdir("/")
+    return [path for path, _ in kept]
 
 
 def _own_dev(dev, devices):
