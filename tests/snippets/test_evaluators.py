@@ -185,7 +185,7 @@ def test_pycon_ellipsis_option():
 
 # Shell blocks and console transcripts
 def test_shell_block_shares_the_working_directory_with_python_blocks():
-    text = (fence("echo 'made by bash' > note.txt\nls", "bash run") + "\n"
+    text = (fence("echo 'made by bash' > note.txt\nls note.txt", "bash run") + "\n"
             + fence("print(open('note.txt').read().strip())"))
     results = judged(text)
     assert results[1].status == "passed" and results[1].stdout == "note.txt\n"
