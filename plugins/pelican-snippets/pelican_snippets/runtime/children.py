@@ -222,7 +222,8 @@ class Child:
         """Remove what is left of the child's directory, and its plan file.
 
         A child that finished removes its directory itself when it is empty
-        (the usual case); this is for the others. A sealed child's went with it.
+        (the usual case), and a spawned worker its plan file; this is for the
+        others. A sealed child's directory went with it.
         """
         if self.seal:
             return
@@ -285,9 +286,7 @@ def _fork(plan, fds, finish_sandbox=None, spawn=False):
             os.closerange(GO_FD + 1, os.sysconf("SC_OPEN_MAX"))  # the build's socket, other jobs' pipes
             if spawn:
                 plan_path = os.path.join(plan["directory"], ".snippet-plan")
-                with open(plan_path, "wb") as file:
-                    marshal.dump(plan, file)
-                os.execv(sys.executable, [sys.executable, RUNTIME, "worker", plan_path])
+                os.execv(sys.executable, _worker_command(plan, plan_path))
             worker.run_plan(plan)
         finally:
             os._exit(70)  # run_plan ends with os._exit(0); anything else is a failure to start
@@ -297,12 +296,18 @@ def _fork(plan, fds, finish_sandbox=None, spawn=False):
 def _spawn(plan, plan_path, fds):
     """A freshly started interpreter running the worker, set up like a forked child."""
     stdout_fd, stderr_fd, report_fd, go_fd = fds
-    with open(plan_path, "wb") as file:
-        marshal.dump(plan, file)
     return os.posix_spawn(
-        sys.executable, [sys.executable, RUNTIME, "worker", plan_path],
+        sys.executable, _worker_command(plan, plan_path),
         dict(os.environ),  # HOME and TMPDIR already point at its directory
         file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                       (os.POSIX_SPAWN_DUP2, stdout_fd, 1), (os.POSIX_SPAWN_DUP2, stderr_fd, 2),
                       (os.POSIX_SPAWN_DUP2, report_fd, REPORT_FD), (os.POSIX_SPAWN_DUP2, go_fd, GO_FD)],
         setpgroup=0)
+
+
+def _worker_command(plan, plan_path):
+    """A fresh interpreter's command line to run the worker, its plan written where it reads it
+    (and removes it)."""
+    with open(plan_path, "wb") as file:
+        marshal.dump(plan, file)
+    return [sys.executable, RUNTIME, "worker", plan_path]
