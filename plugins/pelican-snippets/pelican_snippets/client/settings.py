@@ -22,12 +22,13 @@ def passed_environment(config: Config) -> dict:
 
 
 def sandbox_paths(config: Config, spawn: bool = False) -> tuple[list, list]:
-    """What a sealed post cannot see beyond the usual places (runtime/sandbox.py), and what it
-    can read within them.
+    """What a sealed post must not see even where its root holds a system folder (a project
+    under /opt, say: runtime/sandbox.py), and what it must see beyond them.
 
     Hidden: the author's home, the project (the build's folder, and the
     content and output folders it names), the result cache, and the sockets
-    and keys the environment points at. Kept: the runtime, for a spawned worker.
+    and keys the environment points at. Kept: the runtime, for a spawned worker
+    (the interpreter's folders the service keeps itself).
     """
     hide = [os.path.expanduser("~"), os.getcwd(), *config.private_paths]
     if config.cache_dir:

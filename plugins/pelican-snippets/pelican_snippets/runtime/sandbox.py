@@ -89,8 +89,7 @@ def seal_service(hide: list, keep: list, tmp_size: int) -> Seal:
     after making one for a post (see new_post_namespace). So it is a
     grandchild of this process, which stays behind, waits, and exits as the
     service does; a failure on the way leaves this process as it was.
-    `hide`: more paths to cover (the author's home, the project); `keep`:
-    paths to mount back read-only within them (environments, the runtime).
+    `hide` and `keep`: see _new_root.
     """
     news_read, news_write = os.pipe()   # the child's news: "unshared", then "sealed" or what failed
     mapped_read, mapped_write = os.pipe()  # this process's answer: its ids are mapped
@@ -239,9 +238,9 @@ def seal_child(seal: Seal, network_fd: int | None, files: dict, pipes: tuple) ->
             file.write(data)
 
 
-def _mount_proc():
+def _mount_proc(where=b"/proc"):
     """A /proc of this process's PID namespace, showing its processes only."""
-    _call(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "a /proc of its own")
+    _call(libc.mount(b"proc", where, b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "a /proc of its own")
 
 
 class Networks:
@@ -328,8 +327,9 @@ def _new_root(hide, keep) -> list:
     """Make "/" a new file system that holds only the SYSTEM folders, the kept paths (and the file
     /etc/resolv.conf points at), and a /dev, /proc, /sys and /tmp of its own.
 
-    `hide`: paths within the SYSTEM folders to cover still (a project under /opt, say). What is
-    mounted in is opened first, while all of it is in view. Returns the kept paths mounted in.
+    `hide`: paths within the SYSTEM folders to cover still (a project under /opt, say); `keep`:
+    paths beyond them to mount in (the interpreter's). What is mounted in is opened first, while
+    all of it is in view. Returns the kept paths mounted in.
     """
     system = [(path, os.readlink(path) if os.path.islink(path) else _handle(path))
               for path in SYSTEM if os.path.isdir(path)]
@@ -361,7 +361,7 @@ def _new_root(hide, keep) -> list:
     for name in ("proc", "sys", "dev", "tmp", "var"):
         os.makedirs(f"{STAGE}/{name}", exist_ok=True)
     os.symlink("/tmp", f"{STAGE}/var/tmp")  # programs that keep files there keep them in the post's /tmp
-    _call(libc.mount(b"proc", f"{STAGE}/proc".encode(), b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "/proc")
+    _mount_proc(f"{STAGE}/proc".encode())
     _bind(machine, f"{STAGE}/sys", MS_REC)  # with its submounts: a user namespace may not part them
     _own_dev(f"{STAGE}/dev", devices)
     for _, source in system + kept + devices + [(None, machine)]:

@@ -81,8 +81,8 @@ class Settings(TypedDict):
     jobs: int                  # posts' processes running blocks at once
     spawn: bool                # start each as a fresh interpreter rather than fork it
     sandbox: str               # one of SANDBOX_MODES
-    hide: list[str]            # paths a sealed post cannot see (the author's home, the project)
-    keep: list[str]            # paths within them a sealed post can read (the interpreter's)
+    hide: list[str]            # paths a sealed post cannot see, even within the system folders it sees
+    keep: list[str]            # paths beyond those a sealed post can read (besides the interpreter's)
     tmp_size: int              # bytes a sealed post's own /tmp and /dev/shm may hold
     environment: dict[str, str]  # the builder's variables the settings pass through (pass_env)
 
