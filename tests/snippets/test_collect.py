@@ -7,8 +7,9 @@ when asked to.
 
 import markdown
 
-from pelican_snippets.extract.collect import SnippetCollector, read_document
+from pelican_snippets.extract.collect import SnippetCollector, new_document, read_document
 from pelican_snippets.internals import COLLECTOR_PRIORITY as PRIORITY
+from pelican_snippets.model import Expected
 
 from .helpers import fence, judged
 
@@ -51,3 +52,115 @@ def test_an_output_fence_after_prose_is_not_attached():
 def test_shell_blocks_run_only_when_asked():
     assert read_document(fence("rm -rf /", "bash"), "p.md").blocks == []
     assert read_document(fence("echo hi", "bash run"), "p.md").blocks[0].kind == "shell"
+
+
+# Output fences for some Pythons only: any number after a block, at most one for every Python.
+
+VERSIONED = """Title: Versions
+
+```python
+class Point:
+    __slots__ = ("x",)
+Point().y = 1
+```
+
+```output
+every Python
+```
+
+```output python<3.13
+before 3.13
+```
+```output ellipsis python>=3.11,<3.13
+3.11 and 3.12 ...
+```
+
+Prose.
+
+```bash run
+echo hi
+```
+
+```output python==3.13.*
+hi from 3.13
+```
+"""
+
+
+def test_output_fences_for_some_pythons_attach_to_the_block_before_them():
+    document = read_document(VERSIONED, "content/posts/v.md")
+    assert document.problems == []
+    python, shell = document.blocks
+    assert python.expected == Expected("every Python", 9, end_line=11)
+    assert python.expected_variants == (Expected("before 3.13", 13, end_line=15, when="<3.13"),
+                                        Expected("3.11 and 3.12 ...", 16, True, end_line=18, when=">=3.11,<3.13"))
+    assert shell.expected is None
+    assert shell.expected_variants == (Expected("hi from 3.13", 26, end_line=28, when="==3.13.*"),)
+
+
+def test_the_first_qualified_fence_that_holds_applies_else_the_unqualified_one():
+    block = read_document(VERSIONED, "p.md").blocks[0]
+    assert block.expected_on("3.10.14").text == "before 3.13"    # both qualified ones hold for 3.12: the first
+    assert block.expected_on("3.12.1").text == "before 3.13"
+    assert block.expected_on("3.13.0").text == "every Python"
+    assert block.expected_on("").text == "every Python"           # an unknown Python: the unqualified one
+    shell = read_document(VERSIONED, "p.md").blocks[1]
+    assert shell.expected_on("3.12.1") is None and shell.expected_on("3.13.2").text == "hi from 3.13"
+
+
+def test_output_fences_are_rendered_without_their_condition():
+    document = new_document("p.md")
+    md = markdown.Markdown(extensions=["fenced_code"])
+    md.preprocessors.register(SnippetCollector(md, document, {"python"}), "snippets", PRIORITY)
+    html = md.convert(VERSIONED)
+    assert '<code class="language-output">before 3.13' in html and "python&lt;3.13" not in html
+
+
+def problems(text):
+    return [problem.error_line() for problem in read_document(text, "content/posts/v.md").problems]
+
+
+def test_a_second_unqualified_output_fence_is_a_problem():
+    text = fence("print(1)") + "\n" + fence("1", "output") + "\n" + fence("1", "output")
+    assert problems(text) == [
+        "content/posts/v.md:9: error: python block 1 already has an output fence for every Python (no version "
+        "condition) at line 5; give this one a version condition, e.g. ```output python>=3.13"]
+
+
+def test_the_same_condition_twice_is_a_problem():
+    text = fence("print(1)") + "\n" + fence("1", "output python<3.13") + "\n" + fence("1", "output python<3.13.0")
+    assert problems(text) == [
+        "content/posts/v.md:9: error: python block 1 already has an output fence for python<3.13 at line 5"]
+
+
+def test_an_invalid_condition_is_a_problem_at_its_fence():
+    text = "Title: T\n\n" + fence("print(1)") + "\n" + fence("1", "output pyhton<3.13")
+    assert problems(text) == [
+        "content/posts/v.md:7: error: output fence: unknown version condition 'pyhton<3.13' (did you mean "
+        "'python<3.13'?); write python followed by PEP 440 specifiers, e.g. python<3.13 or python>=3.11,<3.13"]
+    assert read_document(text, "p.md").blocks[0].expected_variants == ()
+
+
+def test_an_invalid_output_fence_does_not_detach_the_ones_after_it():
+    text = (fence("print(1)") + "\n" + fence("1", "output python3.13") + "\n" + fence("1", "output python<3.13"))
+    assert problems(text) == [
+        "content/posts/v.md:5: error: output fence: 'python3.13' has no operator between python and the version; "
+        "write python==3.13.* (that version) or python>=3.13 (that one and later)"]
+    assert [e.when for e in read_document(text, "p.md").blocks[0].expected_variants] == ["<3.13"]
+
+
+def test_a_qualified_output_fence_after_prose_or_a_pycon_block_is_not_attached():
+    after_prose = fence("print(1)") + "\n" + fence("1", "output") + "\nProse.\n\n" + fence("1", "output python<3.13")
+    after_pycon = fence(">>> 1\n1", "pycon") + "\n" + fence("1", "output python<3.13")
+    message = ("an output fence must come right after the python or shell block whose output it shows "
+               "(only blank lines between them)")
+    assert problems(after_prose) == [f"content/posts/v.md:11: error: {message}"]
+    assert problems(after_pycon) == [f"content/posts/v.md:6: error: {message}"]
+
+
+def test_a_console_transcript_keeps_its_output_and_takes_no_output_fence():
+    text = fence("$ echo hi\nhi", "console run") + "\n" + fence("hi", "output python<3.13")
+    document = read_document(text, "content/posts/v.md")
+    assert document.blocks[0].expected == Expected("hi", 1)
+    assert problems(text) == ["content/posts/v.md:6: error: an output fence must come right after the python or "
+                              "shell block whose output it shows (only blank lines between them)"]

@@ -7,6 +7,8 @@ file line for line. It records each runnable block with its source line,
 rewrites the fence's info string to the bare language (options are ours, not
 the highlighter's), drops lines marked `# hide` from what readers see, and
 puts an HTML comment after the block where the results go once it has run.
+It also reads the header's declarations (`Requires-Python:`, `Dependencies:`,
+named after PEP 723's fields), so that a wrong one is a `file:line` error.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import dataclasses
 import functools
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 from markdown import Markdown
@@ -24,13 +27,21 @@ from markdown.preprocessors import Preprocessor
 from ..internals import META, NORMALIZE_WHITESPACE
 from ..model import Block, Document, Expected, Options
 from .fences import find_fences
-from .options import OptionError, parse_options
+from .options import OptionError, parse_options, parse_output_options, same_condition
 
 METADATA_KEY = "snippet_document"
 INPUTS_KEY = "snippet_inputs"
 HIDDEN = re.compile(r"#\s*hide\s*$")
 PROMPT = "$ "
 SHELL_LANGUAGES = ("bash", "sh", "shell", "console")
+# The header keys we read, as the README spells them; Python-Markdown's meta lower-cases keys.
+HEADER_KEYS = {"requires-python": "Requires-Python", "dependencies": "Dependencies", INPUTS_KEY: "Snippet_inputs"}
+# Python-Markdown's meta rules (markdown/extensions/meta.py), so we read the header Pelican reads.
+_META = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
+_META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)")
+_META_BEGIN = re.compile(r"^-{3}(\s.*)?")
+_META_END = re.compile(r"^(-{3}|\.{3})(\s.*)?")
+_VERSION_OPERATORS = tuple("<>=!~")
 
 
 def kind_of(language: str, python_languages) -> str | None:
@@ -62,24 +73,25 @@ class SnippetCollector(Preprocessor):
         if self.done:  # Pelican converts formatted metadata (summary) with the same instance
             return lines
         self.done = True
+        read_header(lines, self.document)
         replacements = {}   # line index -> the lines that take its place
         blocks = []
-        previous = None     # (fence, index in blocks) of the last block an output fence may follow
+        previous = None     # (last fence's closing index, index in blocks) of the block an output fence may follow
         for fence, problem in find_fences(lines, understands=lambda lang: self.kind(lang) is not None):
             if problem:
                 self.document.problem(problem[0] + 1, problem[1])
                 continue
             kind = self.kind(fence.language)
             if kind == "output":
-                self._attach_output(fence, lines, previous, blocks, replacements)
-                previous = None
+                attached = self._attach_output(fence, lines, previous, blocks, replacements)
+                previous = (fence.close_index, previous[1]) if attached else None
                 continue
             block = self._block(fence, lines, kind, len(blocks) + 1) if kind else None
             if block is None:
                 previous = None
                 continue
             blocks.append(block)
-            previous = (fence, len(blocks) - 1)
+            previous = (fence.close_index, len(blocks) - 1)
             replacements[fence.open_index] = [_native_opening(fence, block.options)]
             if kind == "python":
                 for index in range(fence.open_index + 1, fence.close_index):
@@ -113,25 +125,171 @@ class SnippetCollector(Preprocessor):
                      language=fence.language, code=code, options=options,
                      number=number, problem=problem, kind=kind, expected=expected)
 
-    def _attach_output(self, fence, lines, previous, blocks, replacements):
-        """An `output` fence right after a python or shell block is what that block must print."""
+    def _attach_output(self, fence, lines, previous, blocks, replacements) -> bool:
+        """An `output` fence right after a python or shell block (or its other output fences) is
+        what that block must print: on every Python, or, with a condition, on those it names.
+
+        Returns whether the fence belongs to a block, so that another output fence may follow it.
+        """
         replacements[fence.open_index] = [_native_opening(fence, Options())]
         line = fence.open_index + 1
-        try:
-            options = parse_options(fence.option_text, "output")
-        except OptionError as error:
-            self.document.problem(line, f"output fence: {error}")
-            return
-        follows = previous is not None and all(
-            not text.strip() for text in lines[previous[0].close_index + 1:fence.open_index])
+        follows = previous is not None and all(not text.strip() for text in lines[previous[0] + 1:fence.open_index])
         block = blocks[previous[1]] if follows else None
-        if block is None or block.kind == "pycon" or block.expected is not None:
+        if block is None or block.kind == "pycon" or block.language == "console":
             self.document.problem(line, "an output fence must come right after the python or shell block "
                                         "whose output it shows (only blank lines between them)")
-            return
-        text = "\n".join(lines[fence.open_index + 1:fence.close_index])
-        blocks[previous[1]] = dataclasses.replace(
-            block, expected=Expected(text, line, options.ellipsis, end_line=fence.close_index + 1))
+            return False
+        try:
+            options, when = parse_output_options(fence.option_text)
+        except OptionError as error:
+            self.document.problem(line, f"output fence: {error}")
+            return True
+        given = block.expected if not when else next(
+            (other for other in block.expected_variants if same_condition(other.when, when)), None)
+        if given is not None:
+            which = f"for python{given.when}" if when else "for every Python (no version condition)"
+            hint = "" if when else "; give this one a version condition, e.g. ```output python>=3.13"
+            self.document.problem(line, f"{block.label} already has an output fence {which} at line {given.line}"
+                                        f"{hint}")
+            return True
+        expected = Expected("\n".join(lines[fence.open_index + 1:fence.close_index]), line, options.ellipsis,
+                            end_line=fence.close_index + 1, when=when)
+        if when:
+            block = dataclasses.replace(block, expected_variants=block.expected_variants + (expected,))
+        else:
+            block = dataclasses.replace(block, expected=expected)
+        blocks[previous[1]] = block
+        return True
+
+
+def read_header(lines: list, document: Document) -> None:
+    """Read the declarations of a post's header into its document; a wrong one is a problem at its line.
+
+    `Requires-Python: >=3.11` is a PEP 440 specifier set: the post runs only on matching Pythons.
+    `Dependencies: numpy>=2,<3, scikit-learn` are PEP 508 requirements, separated by commas (a
+    piece that starts with a version operator continues the requirement before it).
+    A key that is a near miss of one of ours is a problem too: it would be ignored without a word.
+    """
+    for key, line, values in _header(lines):
+        name = key.lower()
+        if name not in HEADER_KEYS:
+            _check_unknown_key(key, line, document)
+        elif name in document.header_lines:
+            document.problem(line, f"{HEADER_KEYS[name]}: is given twice (first at line {document.header_lines[name]})")
+        elif name != INPUTS_KEY:  # read where Pelican's metadata is (read_document, integrations/build.py)
+            document.header_lines[name] = line
+            if name == "requires-python":
+                _requires_python(values, line, document)
+            else:
+                _dependencies(values, document)
+
+
+def _header(lines):
+    """(key as written, its 1-based line, [(line, value) of it and its continuation lines]) of the header."""
+    index = 1 if lines and _META_BEGIN.match(lines[0]) else 0
+    entries = []
+    while index < len(lines):
+        text = lines[index]
+        if not text.strip() or _META_END.match(text):
+            break
+        key = _META.match(text)
+        more = None if key else _META_MORE.match(text)
+        if key:
+            entries.append((key.group("key"), index + 1, [(index + 1, key.group("value").strip())]))
+        elif more and entries:
+            entries[-1][2].append((index + 1, more.group("value").strip()))
+        else:
+            break
+        index += 1
+    return entries
+
+
+def _check_unknown_key(key, line, document):
+    """Pelican's keys (Title, Tags...) are fine; a near miss of ours is a mistake."""
+    name = key.lower()
+    if not any(_maybe_close(name, ours) for ours in HEADER_KEYS):
+        return  # difflib is imported only for a key that may be a near miss
+    import difflib
+
+    close = difflib.get_close_matches(name, HEADER_KEYS, n=1, cutoff=0.8)
+    if close:
+        document.problem(line, f"unknown header {key!r} (did you mean {HEADER_KEYS[close[0]]!r}?)")
+
+
+def _maybe_close(word, other):
+    """An upper bound of difflib's ratio (its quick_ratio): below 0.8, the two cannot be a near miss."""
+    common = sum((Counter(word) & Counter(other)).values())
+    return 2 * common >= 0.8 * (len(word) + len(other))
+
+
+def _requires_python(values, line, document):
+    value = ",".join(text for _, text in values if text)
+    example = "write PEP 440 specifiers, e.g. >=3.11 or >=3.10,<3.14"
+    if not value:
+        document.problem(line, f"Requires-Python: names no versions; {example}")
+        return
+    if value[0].isdigit():
+        document.problem(line, f"Requires-Python: {value!r} has no operator; write >={value} "
+                               f"(that version and later) or =={value}.* (that version only)")
+        return
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # only for a post that declares it
+
+    try:
+        document.requires_python = str(SpecifierSet(value))
+    except InvalidSpecifier:
+        document.problem(line, f"Requires-Python: {value!r} is not a valid version condition; {example}")
+
+
+def _dependencies(values, document):
+    """PEP 508 requirements, in the order written; each problem at the line of its requirement."""
+    from packaging.requirements import InvalidRequirement, Requirement  # only for a post that declares them
+    from packaging.utils import canonicalize_name
+
+    example = "write PEP 508 requirements separated by commas, e.g. numpy>=2, scikit-learn"
+    requirements, seen = [], {}
+    for line, text in _requirement_texts(values):
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement as error:
+            reason = str(error).splitlines()[0]
+            document.problem(line, f"Dependencies: {text!r} is not a valid requirement ({reason}); {example}")
+            continue
+        name = (canonicalize_name(requirement.name), str(requirement.marker))
+        if name in seen:
+            document.problem(line, f"Dependencies: {requirement.name!r} is listed twice (also {seen[name]!r}); "
+                                   f"give it once, with all its versions, e.g. {requirement.name}>=2,<3")
+            continue
+        seen[name] = text
+        requirements.append(str(requirement))
+    document.dependencies = tuple(requirements)
+
+
+def _requirement_texts(values):
+    """(line, requirement text): split on commas outside brackets, parentheses and quotes, and a
+    piece that starts with a version operator joined to the one before (`numpy>=2,<3`)."""
+    texts = []
+    for line, value in values:
+        pieces, piece, depth, quote = [], "", 0, ""
+        for char in value:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char in "[(":
+                depth += 1
+            elif char in "])":
+                depth -= 1
+            elif char == "," and depth <= 0:
+                pieces.append(piece)
+                piece = ""
+                continue
+            piece += char
+        for text in map(str.strip, pieces + [piece]):
+            if text.startswith(_VERSION_OPERATORS) and texts:
+                texts[-1] = (texts[-1][0], f"{texts[-1][1]},{text}")
+            elif text:
+                texts.append((line, text))
+    return texts
 
 
 def _console(body, first_line, options):
