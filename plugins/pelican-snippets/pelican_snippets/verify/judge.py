@@ -1,4 +1,10 @@
-"""Judge what a block printed against the output the post says it prints."""
+"""Judge what a block printed against the output the post says it prints.
+
+A block may have output fences for some Pythons only (```output python<3.13);
+a result is judged against the one for the interpreter it ran on (see
+Block.expected_on): the first qualified fence whose condition holds, else the
+unqualified one. A result of unknown Python ("") meets only the unqualified one.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +29,8 @@ def matches(expected: str, actual: str, ellipsis: bool = False) -> bool:
 
 
 def judge(result: Result) -> Result:
-    """A passed block with expected output fails if it printed something else."""
-    expected = result.block.expected
+    """A passed block with expected output on its Python fails if it printed something else."""
+    expected = result.block.expected_on(result.python)
     if result.status != PASSED or expected is None:
         return result
     if matches(expected.text, result.stdout, expected.ellipsis):
@@ -34,4 +40,4 @@ def judge(result: Result) -> Result:
     diff = difflib.unified_diff(
         normalise(expected.text).splitlines(), normalise(result.stdout).splitlines(),
         "expected (in the post)", "actual (printed by the block)", lineterm="")
-    return result.mismatched_output("\n".join(diff))
+    return result.mismatched_output("\n".join(diff), expected)
