@@ -90,7 +90,8 @@ def condense(stderr: str) -> str:
         kept = [line.strip() for line in lines if line.strip()]
         return " … ".join(kept[-2:]) or "uv failed without a message"
     # (starts a clause, text): a cause's further lines continue it, so they join with a space.
-    body = [(bool(CLAUSE.match(line)), CLAUSE.sub("", line).strip()) for line in lines[start:] if line.strip()]
+    body = [(bool(CLAUSE.match(line)), CLAUSE.sub("", line).strip().rstrip(":")) for line in lines[start:]
+            if line.strip()]
     kept = body[:2] + body[-1:] if len(body) > 2 else body
     text = kept[0][1]
     for index, (clause, part) in enumerate(kept[1:], 1):
