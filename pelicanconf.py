@@ -106,7 +106,10 @@ SNIPPETS = {
     "on_failure": "report",     # "report": error box in the page, exit 1 at the end; "fail": stop the build
     "languages": ["python", "py", "python3"],
     "pass_env": [],             # names of builder environment variables snippets may see
-    "jobs": 0,                  # posts verified at once; 0 = one per core, plus two
+    "jobs": 0,                  # posts verified at once; 0 = one per core, plus four
+    # Every post runs on each of these (found on PATH, in pyenv's versions, or among uv's Pythons),
+    # in an environment holding only the packages its `Dependencies:` header declares.
+    "pythons": ["3.10", "3.11", "3.12", "3.13"],
     # Results of unchanged snippets are reused from here (delete it, or SNIPPETS_REFRESH=1, to re-run all).
     "cache_dir": os.environ.get("SNIPPETS_CACHE_DIR", str(Path(__file__).resolve().parent / ".snippets-cache")),
 }

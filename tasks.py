@@ -169,9 +169,12 @@ def livereload(c):
 @task(help={
     "refresh": "Ignore cached results and run every block again.",
     "update": "Rewrite the `output` fences in the posts from what their blocks print now.",
+    "python": "Verify on this interpreter only, e.g. 3.12 (default: every one of SNIPPETS['pythons']).",
+    "refresh_environments": "Rebuild the posts' environments (one per interpreter and dependency set).",
 })
-def snippets(c, refresh=False, update=False):
+def snippets(c, refresh=False, update=False, python="", refresh_environments=False):
     """Verify every code block of every post without building the site (the `snippets` command)."""
     command = [sys.executable, "-m", "pelican_snippets", *(["--refresh"] if refresh else []),
-               *(["--update"] if update else [])]
+               *(["--update"] if update else []), *(["--python", python] if python else []),
+               *(["--refresh-environments"] if refresh_environments else [])]
     sys.exit(subprocess.run(command, cwd=ROOT).returncode)

@@ -5,6 +5,7 @@ A plain module, imported as `from .helpers import ...`; the fixtures are in conf
 
 import contextlib
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,13 @@ from pelican_snippets.plan import plan_document
 from pelican_snippets.verify.judge import judge
 
 ROOT = Path(__file__).resolve().parents[2]
+# The interpreters the real settings verify on (CI's machine has every one): builds of the
+# fixture sites run each block once on each.
+PYTHONS = runpy.run_path(str(ROOT / "pelicanconf.py"))["SNIPPETS"]["pythons"]
+N = len(PYTHONS)
+ON_ALL = f"on Python {', '.join(PYTHONS)}"   # in the error line of a block that fails on every one
+THIS = f"{sys.version_info.major}.{sys.version_info.minor}"  # the build's own, which a project without
+ON_THIS = f"on Python {THIS}"                                 # `pythons` verifies on
 
 
 def run_markdown(text, source="content/posts/t.md", forked=True, **config):

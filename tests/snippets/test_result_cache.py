@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from .helpers import GOOD_POST, build, settings_file
+from .helpers import GOOD_POST, N, ON_ALL, THIS, build, settings_file
 
 OTHER_POST = """Title: Other
 Date: 2024-05-03 10:00
@@ -48,10 +48,10 @@ def site(tmp_path):
 
 
 def test_second_build_runs_nothing(site):
-    assert counts(build(site / "content", site / "out")) == (2, 0)
+    assert counts(build(site / "content", site / "out")) == (2 * N, 0)
     second = build(site / "content", site / "out")
     assert second.returncode == 0
-    assert counts(second) == (0, 2)
+    assert counts(second) == (0, 2 * N)
     page = (site / "out" / "2024" / "fine" / "index.html").read_text()
     assert '<pre><code>6</code></pre>' in page  # the output panel comes from the cache
 
@@ -60,7 +60,7 @@ def test_code_edit_reruns_exactly_that_post(site):
     build(site / "content", site / "out")
     post = site / "content" / "posts" / "other.md"
     post.write_text(OTHER_POST.replace("[1, 2, 3]", "[3, 2, 1]"))
-    assert counts(build(site / "content", site / "out")) == (1, 1)
+    assert counts(build(site / "content", site / "out")) == (N, N)
 
 
 def test_prose_and_display_option_edits_run_nothing(site):
@@ -68,7 +68,7 @@ def test_prose_and_display_option_edits_run_nothing(site):
     post = site / "content" / "posts" / "other.md"
     post.write_text(OTHER_POST.replace("Some prose.", "Some prose,\n\nnow longer.\n\nMuch longer.")
                     .replace("```python\ntotal", '```python hl_lines="1"\ntotal'))
-    assert counts(build(site / "content", site / "out")) == (0, 2)
+    assert counts(build(site / "content", site / "out")) == (0, 2 * N)
 
 
 def test_expected_output_edit_is_judged_without_running(site):
@@ -76,44 +76,55 @@ def test_expected_output_edit_is_judged_without_running(site):
     post = site / "content" / "posts" / "other.md"
     post.write_text(OTHER_POST.replace("```output\n6", "```output\n7"))
     result = build(site / "content", site / "out")
-    assert counts(result) == (0, 2)
-    assert "python block 1 printed something other than the expected output" in result.stdout
+    assert counts(result) == (0, 2 * N)
+    assert f"python block 1 {ON_ALL} printed something other than the expected output" in result.stdout
 
 
-def test_a_changed_installed_distribution_reruns_everything(site, tmp_path):
+def test_the_builds_own_packages_are_not_in_the_key(site, tmp_path):
+    """The posts run in environments of their own: what the build has installed changes nothing."""
     packages = tmp_path / "site-packages"
     dist = packages / "snippet_probe-1.0.dist-info"
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: snippet-probe\nVersion: 1.0\n")
     env = {"PYTHONPATH": str(packages)}
-    assert counts(build(site / "content", site / "out", **env)) == (2, 0)
-    assert counts(build(site / "content", site / "out", **env)) == (0, 2)
-    upgraded = packages / "snippet_probe-1.1.dist-info"
-    dist.rename(upgraded)
-    (upgraded / "METADATA").write_text("Metadata-Version: 2.1\nName: snippet-probe\nVersion: 1.1\n")
-    assert counts(build(site / "content", site / "out", **env)) == (2, 0)
+    assert counts(build(site / "content", site / "out", **env)) == (2 * N, 0)
+    dist.rename(packages / "snippet_probe-1.1.dist-info")
+    assert counts(build(site / "content", site / "out", **env)) == (0, 2 * N)
+
+
+def test_a_package_upgraded_in_one_environment_reruns_only_the_posts_that_use_it(site):
+    """six as uv resolved it at the start of 2021, then as it resolves it today: the lock changes,
+    so the post that declares six runs again on every Python, and the other post runs nothing."""
+    post = site / "content" / "posts" / "other.md"
+    post.write_text(OTHER_POST.replace("Summary: Another post.", "Summary: Another post.\nDependencies: six"))
+    old = build(site / "content", site / "out", UV_EXCLUDE_NEWER="2021-01-01T00:00:00Z")
+    assert counts(old) == (2 * N, 0), old.stdout + old.stderr
+    assert "six 1.15.0" in old.stdout
+    new = build(site / "content", site / "out", SNIPPETS_REFRESH_ENVIRONMENTS="1")
+    assert counts(new) == (N, N), new.stdout + new.stderr
+    assert "six 1.15.0" not in new.stdout and "six 1." in new.stdout
 
 
 def test_refresh_reruns_everything(site):
     build(site / "content", site / "out")
-    assert counts(build(site / "content", site / "out", SNIPPETS_REFRESH="1")) == (2, 0)
+    assert counts(build(site / "content", site / "out", SNIPPETS_REFRESH="1")) == (2 * N, 0)
 
 
 def test_failures_are_never_cached(site):
     post = site / "content" / "posts" / "other.md"
     post.write_text(OTHER_POST.replace("print(total)", "print(totl)"))
-    assert counts(build(site / "content", site / "out")) == (2, 0)
-    assert counts(build(site / "content", site / "out")) == (1, 1)
+    assert counts(build(site / "content", site / "out")) == (2 * N, 0)
+    assert counts(build(site / "content", site / "out")) == (N, N)
 
 
 def test_corrupted_entries_are_ignored_and_rebuilt(site):
     build(site / "content", site / "out")
     with sqlite3.connect(site / "cache" / "results.sqlite3") as database:
-        assert database.execute("SELECT count(*) FROM results").fetchone() == (2,)
+        assert database.execute("SELECT count(*) FROM results").fetchone() == (2 * N,)
         database.execute("""UPDATE results SET entry = '{"format": 1, "results": [{"stat'""")
     database.close()
-    assert counts(build(site / "content", site / "out")) == (2, 0)
-    assert counts(build(site / "content", site / "out")) == (0, 2)
+    assert counts(build(site / "content", site / "out")) == (2 * N, 0)
+    assert counts(build(site / "content", site / "out")) == (0, 2 * N)
 
 
 def test_a_damaged_database_is_started_afresh(site):
@@ -122,16 +133,16 @@ def test_a_damaged_database_is_started_afresh(site):
     database.write_bytes(b"not a database, " * 512)
     result = build(site / "content", site / "out", COLUMNS="200")  # warnings unwrapped
     assert result.returncode == 0, result.stdout + result.stderr
-    assert counts(result) == (2, 0)
+    assert counts(result) == (2 * N, 0)
     assert "was damaged" in result.stdout + result.stderr
-    assert counts(build(site / "content", site / "out")) == (0, 2)
+    assert counts(build(site / "content", site / "out")) == (0, 2 * N)
 
 
 def test_a_cache_that_cannot_be_written_warns_once_and_loses_no_result(site):
     (site / "cache").write_text("a file where the cache directory should be")
     result = build(site / "content", site / "out", COLUMNS="200")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert counts(result) == (2, 0)
+    assert counts(result) == (2 * N, 0)
     assert (result.stdout + result.stderr).count("could not") == 1
     page = (site / "out" / "2024" / "fine" / "index.html").read_text()
     assert '<pre><code>6</code></pre>' in page
@@ -152,7 +163,7 @@ def test_builds_running_at_once_share_the_cache(tmp_path):
     for process in both:
         output, _ = process.communicate(timeout=120)
         assert process.returncode == 0, output
-        assert "12 block(s) in 12 file(s): 12 passed" in output
+        assert f"12 block(s) in 12 file(s): Python {THIS}: 12 passed" in output
     third = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert third.returncode == 0, third.stdout + third.stderr
     assert counts(third) == (0, 12)
@@ -170,4 +181,4 @@ def test_pelicans_own_content_cache_keeps_the_placeholders(site):
     other = site / "content" / "posts" / "other.md"
     other.write_text(OTHER_POST.replace("[1, 2, 3]", "[2, 2, 2]"))
     result = build(site / "content", site / "out", settings)
-    assert counts(result) == (1, 1)
+    assert counts(result) == (N, N)

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from pelican_snippets.client.interpreters import find_interpreters, search_places
+from pelican_snippets.matrix.interpreters import find_interpreters, search_places
 from pelican_snippets.client.requests import job_request, job_results
 from pelican_snippets.client.service import snippet_service
 from pelican_snippets.config import Config

@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import re
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -21,8 +22,11 @@ DEFAULTS = {
     "cache_dir": ".snippets-cache",
     "refresh": False,
     "sandbox": "auto",
+    "pythons": [],
+    "refresh_environments": False,
 }
 POLICIES = ("report", "fail")
+PYTHON_VERSION = re.compile(r"3\.\d{1,2}")
 
 
 class ConfigError(ValueError):
@@ -49,6 +53,8 @@ class Config:
     cache_dir: str | None = None   # None: no cache
     refresh: bool = False          # ignore stored results (they are replaced)
     sandbox: str = AUTO            # seal each post's process: "auto", "required" or "off"
+    pythons: tuple = ()            # the interpreters to verify on, "3.12"...; (): the build's own
+    refresh_environments: bool = False  # rebuild the posts' environments (matrix/environments.py)
     private_paths: tuple = ()      # not a setting: the project's folders the build names (sealed runs
                                    # cannot see them)
 
@@ -88,6 +94,10 @@ def load_config(settings: dict) -> Config:
            "cache_dir", "a directory path, or None for no cache", values)
     _check(isinstance(values["refresh"], bool), "refresh", "True or False", values)
     _choice("sandbox", SANDBOX_MODES, values)
+    _check(_names(values["pythons"]) and all(PYTHON_VERSION.fullmatch(v) for v in values["pythons"])
+           and len(set(values["pythons"])) == len(values["pythons"]), "pythons",
+           'a list of distinct Python versions such as ["3.10", "3.11"] ([] for the build\'s own)', values)
+    _check(isinstance(values["refresh_environments"], bool), "refresh_environments", "True or False", values)
     return Config(
         enabled=values["enabled"],
         timeout=float(values["timeout"]),
@@ -101,6 +111,9 @@ def load_config(settings: dict) -> Config:
         # SNIPPETS_REFRESH=1 in the environment forces a full re-run (`invoke snippets --refresh`).
         refresh=values["refresh"] or os.environ.get("SNIPPETS_REFRESH") == "1",
         sandbox=values["sandbox"],
+        pythons=tuple(values["pythons"]),
+        # SNIPPETS_REFRESH_ENVIRONMENTS=1 rebuilds the environments (`invoke snippets --refresh-environments`).
+        refresh_environments=values["refresh_environments"] or os.environ.get("SNIPPETS_REFRESH_ENVIRONMENTS") == "1",
     )
 
 

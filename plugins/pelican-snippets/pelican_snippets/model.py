@@ -13,10 +13,28 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .runtime.wire import FAILED, NOT_RUN, PASSED, SKIPPED, STATUSES, Outcome
+from .runtime.wire import FAILED, NOT_RUN, PASSED, SKIPPED, Outcome
+from .runtime.wire import STATUSES as RUNTIME_STATUSES
 
-__all__ = ["PASSED", "FAILED", "SKIPPED", "NOT_RUN", "STATUSES", "Raises", "Options", "Expected", "Block",
-           "Document", "Problem", "Result", "count"]
+__all__ = ["PASSED", "FAILED", "SKIPPED", "NOT_RUN", "NOT_APPLICABLE", "STATUSES", "Raises", "Options",
+           "Expected", "Block", "Document", "Problem", "Result", "block_status", "count", "version_matches"]
+
+NOT_APPLICABLE = "not applicable"  # the post's Requires-Python excludes the interpreter: never a failure
+STATUSES = RUNTIME_STATUSES + (NOT_APPLICABLE,)
+
+
+def version_matches(when: str, version: str) -> bool:
+    """Whether a full Python version ("3.12.1") meets a condition such as ">=3.11,<3.13".
+
+    An empty condition holds for every Python; an unknown version ("") meets only that one.
+    """
+    if not when:
+        return True
+    if not version:
+        return False
+    from packaging.specifiers import SpecifierSet  # only where a post or fence names versions
+
+    return SpecifierSet(when).contains(version, prereleases=True)
 
 
 @dataclass(frozen=True)
@@ -43,14 +61,23 @@ class Options:
     run: bool = False
     ellipsis: bool = False
     network: bool = False   # a sealed run of its post's process may use the build's network
+    raises_variants: tuple = ()  # (condition, Raises): `raises[python<3.13]=...`, in the fence's order
 
-    def execution_key(self) -> dict:
-        """What of these options changes how a block runs (display-only ones left out).
+    def raises_on(self, version: str) -> Raises | None:
+        """The exception expected on this Python: the first qualified `raises` that holds, else `raises`."""
+        for when, raises in self.raises_variants:
+            if version_matches(when, version):
+                return raises
+        return self.raises
+
+    def execution_key(self, version: str = "") -> dict:
+        """What of these options changes how a block runs on this Python (display-only ones left out).
 
         `ellipsis` only changes how the output is judged, which happens after
         the run, so it is not part of the key either.
         """
-        return {"raises": str(self.raises) if self.raises else None,
+        raises = self.raises_on(version) if version else self.raises
+        return {"raises": str(raises) if raises else None,
                 "timeout": self.timeout, "isolated": self.isolated,
                 "skip": self.skip is not None, "network": self.network}
 
@@ -63,6 +90,7 @@ class Expected:
     line: int          # the line of the output fence (or of the console block) in the source
     ellipsis: bool = False
     end_line: int = 0  # the output fence's closing line (0 for a console transcript)
+    when: str = ""     # the Pythons it is for, as a condition (```output python<3.13): "" for every one
 
 
 @dataclass(frozen=True)
@@ -81,7 +109,15 @@ class Block:
     number: int = 0      # 1-based among the post's runnable blocks
     problem: str = ""    # why the block cannot run (an invalid option), if anything
     kind: str = "python"  # python, pycon or shell
-    expected: Expected | None = None
+    expected: Expected | None = None     # the output it must print on every Python (unqualified)
+    expected_variants: tuple = ()        # Expected for some Pythons only (their `when`), in the post's order
+
+    def expected_on(self, version: str) -> Expected | None:
+        """The output it must print on this Python: the first qualified fence that holds, else the plain one."""
+        for expected in self.expected_variants:
+            if version_matches(expected.when, version):
+                return expected
+        return self.expected
 
     @property
     def first_code_line(self) -> int:
@@ -121,6 +157,9 @@ class Document:
     blocks: list = field(default_factory=list)
     problems: list = field(default_factory=list)   # Problem
     inputs: tuple = ()                              # absolute paths of declared input files
+    requires_python: str = ""                       # its `Requires-Python:` condition ("": every Python)
+    dependencies: tuple = ()                        # its `Dependencies:`, PEP 508 requirements as written
+    header_lines: dict = field(default_factory=dict)  # header key, lower case -> its line in the source
 
     def placeholder(self, block: Block) -> str:
         return f"<!--{self.marker}:{block.number}-->"
@@ -144,6 +183,12 @@ class Result:
     cached: bool = False       # taken from the result cache rather than run in this build
     sealed: bool = False       # it ran in the sandbox (runtime/sandbox.py)
     network: bool = False      # its process had the build's network
+    python: str = ""           # the full version of the interpreter it ran on ("3.12.1")
+
+    @property
+    def python_minor(self) -> str:
+        """The interpreter as the matrix names it: "3.12"."""
+        return ".".join(self.python.split(".")[:2])
 
     @classmethod
     def invalid_option(cls, block: Block) -> Result:
@@ -158,18 +203,20 @@ class Result:
         return cls(block, FAILED, message=f"could not run: {why}")
 
     @classmethod
-    def from_outcome(cls, block: Block, outcome: Outcome, cached: bool = False) -> Result:
+    def from_outcome(cls, block: Block, outcome: Outcome, cached: bool = False, python: str = "") -> Result:
         """A result from the runtime's report on a block (see runtime/wire.py), fresh or cached."""
-        if outcome["status"] not in STATUSES:
+        if outcome["status"] not in RUNTIME_STATUSES:
             raise ValueError(f"unknown status {outcome['status']!r}")
         return cls(block, outcome["status"], message=str(outcome["message"]), details=str(outcome["details"]),
                    line=int(outcome["line"]), stdout=str(outcome["stdout"]), stderr=str(outcome["stderr"]),
                    duration=float(outcome["duration"]), cached=cached,
-                   sealed=bool(outcome["sealed"]), network=bool(outcome["network"]))
+                   sealed=bool(outcome["sealed"]), network=bool(outcome["network"]), python=python)
 
-    def mismatched_output(self, diff: str) -> Result:
-        """This passed block, failed because it printed something other than the post says."""
-        return dataclasses.replace(self, status=FAILED, line=self.block.expected.line, details=diff,
+    def mismatched_output(self, diff: str, expected: Expected | None = None) -> Result:
+        """This passed block, failed because it printed something other than the post says
+        (in `expected`, the fence for its Python; default: the unqualified one)."""
+        expected = expected or self.block.expected
+        return dataclasses.replace(self, status=FAILED, line=expected.line, details=diff,
                                    message="printed something other than the expected output")
 
     def outcome(self) -> Outcome:
@@ -186,9 +233,21 @@ class Result:
     def failed(self) -> bool:
         return self.status == FAILED
 
-    def error_line(self) -> str:
-        """The compiler-style line: `content/posts/x.md:42: error: python block 3 raised ...`."""
-        return f"{self.where}: error: {self.block.label} {self.message}"
+    def error_line(self, pythons: Iterable[str] = ()) -> str:
+        """The compiler-style line: `content/posts/x.md:42: error: python block 3 on Python 3.12 raised ...`.
+
+        `pythons`: the versions it failed on alike (default: its own).
+        """
+        versions = list(pythons) or ([self.python_minor] if self.python else [])
+        on = f" on Python {', '.join(versions)}" if versions else ""
+        return f"{self.where}: error: {self.block.label}{on} {self.message}"
+
+
+def block_status(results: Iterable[Result]) -> str:
+    """One block's status over every interpreter: failed on any, else not run on any, else passed,
+    else skipped; "not applicable" only where it applies to none."""
+    statuses = {result.status for result in results if result.status != NOT_APPLICABLE}
+    return next((status for status in (FAILED, NOT_RUN, PASSED, SKIPPED) if status in statuses), NOT_APPLICABLE)
 
 
 def count(results: Iterable[Result]) -> dict:

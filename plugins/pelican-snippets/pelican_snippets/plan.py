@@ -1,42 +1,60 @@
-"""Plan a post's runs: which blocks share a process, which are settled without running."""
+"""Plan a post's runs: on which interpreters, which blocks share a process, which are settled without running."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .model import Document, Result
+from .matrix.interpreters import Interpreter, this_interpreter
+from .model import NOT_APPLICABLE, Document, Result, version_matches
 
 
 @dataclass(frozen=True)
 class Job:
-    """Blocks that run in order in one fresh process with one namespace."""
+    """Blocks that run in order in one fresh process with one namespace, on one interpreter."""
 
     source: str
     blocks: tuple
-    inputs: tuple = ()    # files copied into the working directory first
+    inputs: tuple = ()          # files copied into the working directory first
+    python: Interpreter | None = None  # None: the build's own
+    dependencies: tuple = ()    # the post's declared requirements: its environment holds them
 
     @property
     def network(self) -> bool:
         """Whether its process may use the network: any of its blocks asks (`network`)."""
         return any(block.options.network for block in self.blocks)
 
+    @property
+    def interpreter(self) -> Interpreter:
+        return self.python or this_interpreter()
 
-def plan_document(document: Document) -> tuple[list[Job], list[Result]]:
+
+def plan_document(document: Document, interpreters=None) -> tuple[list[Job], list[Result]]:
     """Return (jobs, settled): the processes to start, and results known without running.
 
-    The post's ordinary blocks share one process, like a notebook; each
-    `isolated` block gets a process of its own.
+    On each interpreter (default: the build's own) that the post's
+    Requires-Python admits, the post's ordinary blocks share one process,
+    like a notebook, and each `isolated` block gets a process of its own. On
+    the others every block is "not applicable".
     """
-    session, jobs, settled = [], [], []
-    for block in document.blocks:
-        if block.problem:
-            settled.append(Result.invalid_option(block))
-        elif block.options.skip is not None:
-            settled.append(Result.skipped(block))
-        elif block.options.isolated:
-            jobs.append(Job(document.source, (block,), document.inputs))
-        else:
-            session.append(block)
-    if session:
-        jobs.insert(0, Job(document.source, tuple(session), document.inputs))
+    jobs, settled = [], []
+    for interpreter in interpreters or (this_interpreter(),):
+        version = interpreter.version
+        if not version_matches(document.requires_python, version):
+            settled += [Result(block, NOT_APPLICABLE, python=version,
+                               message=f"not applicable: the post requires Python {document.requires_python}")
+                        for block in document.blocks]
+            continue
+        session, isolated = [], []
+        for block in document.blocks:
+            if block.problem:
+                settled.append(replace(Result.invalid_option(block), python=version))
+            elif block.options.skip is not None:
+                settled.append(replace(Result.skipped(block), python=version))
+            elif block.options.isolated:
+                isolated.append((block,))
+            else:
+                session.append(block)
+        groups = ([tuple(session)] if session else []) + isolated
+        jobs += [Job(document.source, blocks, document.inputs, interpreter, document.dependencies)
+                 for blocks in groups]
     return jobs, settled

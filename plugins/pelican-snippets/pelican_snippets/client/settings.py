@@ -10,8 +10,10 @@ from ..runtime.wire import Settings
 from .environment import RUNTIME
 
 
-def service_settings(config: Config, spawn: bool = False) -> Settings:
-    hide, keep = sandbox_paths(config, spawn)
+def service_settings(config: Config, spawn: bool = False, keep: list = ()) -> Settings:
+    """`keep`: what else its posts must see (their environment, which lies in the hidden cache)."""
+    hide, kept = sandbox_paths(config, spawn)
+    keep = kept + [os.path.abspath(path) for path in keep]
     return {"jobs": config.jobs, "spawn": spawn, "sandbox": config.sandbox, "hide": hide, "keep": keep,
             "tmp_size": config.memory_limit or 1 << 30, "environment": passed_environment(config)}
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
-import sys
 import time
 
 from markdown import Markdown
@@ -20,7 +19,8 @@ from pelican.utils import pelican_open
 from .. import internals
 from ..config import ConfigError, load_config, sandbox_required_but
 from ..extract.collect import INPUTS_KEY, METADATA_KEY, SnippetCollector, declared_inputs, display_path, new_document
-from ..present.console import print_report, progress_bar
+from ..matrix.pythons import PythonMissing, resolve_pythons
+from ..present.console import failure_lines, print_report, progress_bar
 from ..present.html import fill_placeholders, summarize
 from ..present.site_page import CONTEXT_KEY, SnippetReportGenerator, get_generators
 from ..runtime.wire import REQUIRED
@@ -47,7 +47,11 @@ def configure(pelican_object) -> None:
         raise VerificationFailed(f"settings: {error}") from None
     settings = pelican_object.settings
     private = [settings.get(name) for name in ("PATH", "OUTPUT_PATH", "CACHE_PATH")]
-    settings["SNIPPETS_CONFIG"] = dataclasses.replace(config, private_paths=tuple(filter(None, private)))
+    settings["SNIPPETS_CONFIG"] = config = dataclasses.replace(config, private_paths=tuple(filter(None, private)))
+    try:
+        settings["SNIPPETS_MATRIX"] = resolve_pythons(config) if config.enabled else None
+    except PythonMissing as error:
+        raise VerificationFailed(str(error).removeprefix("snippets: ")) from None
 
 
 def start_run(pelican_object) -> None:
@@ -59,7 +63,8 @@ def start_run(pelican_object) -> None:
     if stale is not None:  # a run that stopped before verifying
         stale.close()
     config = pelican_object.settings["SNIPPETS_CONFIG"]
-    _state["verifier"] = Verifier(config) if config.enabled else None
+    matrix = pelican_object.settings["SNIPPETS_MATRIX"]
+    _state["verifier"] = Verifier(config, matrix=matrix, report=_say) if config.enabled else None
 
 
 def install_reader(readers) -> None:
@@ -78,15 +83,16 @@ def verify(generators: list) -> None:
                 if getattr(content, METADATA_KEY, None) is not None]
     verifier, _state["verifier"] = _state["verifier"], None
     documents = [getattr(content, METADATA_KEY) for content in contents] if verifier else []
-    if verifier is None:
-        verifier = Verifier(config)  # disabled: nothing is submitted, every placeholder is emptied
+    if verifier is None:  # disabled: nothing is submitted, every placeholder is emptied
+        verifier = Verifier(config, matrix=generators[0].settings["SNIPPETS_MATRIX"], report=_say)
     for document in documents:
         verifier.submit(document)  # those Pelican's own cache kept from being read; others are running
     # Pelican's heap is large by now; set it aside so collections while the
     # children run scan only what verification allocates (twice as fast).
     gc.freeze()
     try:
-        with progress_bar(sum(len(document.blocks) for document in documents)) as advance:
+        runs = sum(len(document.blocks) for document in documents) * len(verifier.verification.pythons)
+        with progress_bar(runs) as advance:
             verification = verifier.finish(on_result=advance)
     finally:
         gc.unfreeze()
@@ -101,7 +107,7 @@ def verify(generators: list) -> None:
         internals.replace_html(content, fill_placeholders(internals.raw_html(content), document, results,
                                                           show_failures))
         if results:
-            content.snippet_summary = summarize(results, sys.version.split()[0], today)
+            content.snippet_summary = summarize(results, today, verification.pythons)
     if documents:
         print_report(verification)
     if verification.sealed is False and config.sandbox == REQUIRED:
@@ -118,10 +124,15 @@ def finish(pelican_object) -> None:
         _fail(verification, "the pages were written with the errors shown in them")
 
 
+def _say(line):
+    """A progress line (an environment being built), through Pelican's console."""
+    from pelican.log import console
+
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def _fail(verification, consequence):
-    failures = [result for result in verification.all_results() if result.failed]
-    lines = [problem.error_line() for problem in verification.problems]
-    lines += [result.error_line() for result in failures]
+    lines = failure_lines(verification.all_results(), verification.problems, details=False)
     raise VerificationFailed(f"{len(lines)} snippet error(s); {consequence}:\n" + "\n".join(lines))
 
 

@@ -14,9 +14,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-# The snippet service starts first, before even the settings module is imported;
-# the settings, the rest (the pipeline, the cache, the reader and Markdown) and
-# the posts are read while it boots.
+# The snippet services start with the first post that runs: the rest of the posts
+# are read while they boot.
 
 
 def markdown_files(paths) -> Iterator[Path]:
@@ -40,35 +39,38 @@ def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(prog="snippets", description=__doc__.splitlines()[0].split(": ", 1)[1])
     parser.add_argument("paths", nargs="*", help="Markdown files or folders (default: the settings' PATH)")
     parser.add_argument("--settings", default="pelicanconf.py", help="Pelican settings file (default: %(default)s)")
+    parser.add_argument("--python", action="append", metavar="VERSION",
+                        help="verify on this interpreter only, e.g. 3.12 (repeatable; default: the settings' pythons)")
     parser.add_argument("--refresh", action="store_true", help="ignore cached results; run every block again")
+    parser.add_argument("--refresh-environments", action="store_true",
+                        help="rebuild the posts' environments (one per interpreter and dependency set)")
     parser.add_argument("--update", action="store_true", help="rewrite output fences from the real output")
     args = parser.parse_args(argv)
-    booting = None
-    if not args.update:  # the snippet service boots while the settings and posts are read
-        from ..client.process import ServiceProcess
-        booting = ServiceProcess()
     import dataclasses
 
-    from ..config import ConfigError, read_settings_file, sandbox_required_but
+    from ..config import PYTHON_VERSION, ConfigError, read_settings_file, sandbox_required_but
     from ..runtime.wire import REQUIRED
+    wrong = [version for version in args.python or () if not PYTHON_VERSION.fullmatch(version)]
+    if wrong:
+        parser.error(f"--python {wrong[0]}: expected a version such as 3.12")
     try:
         content, config = read_settings_file(args.settings)
     except (OSError, ConfigError) as error:
-        if booting:
-            booting.close(unused=True)
         parser.exit(2, f"{args.settings}: {error}\n")
-    if args.refresh:
-        config = dataclasses.replace(config, refresh=True)
+    config = dataclasses.replace(config, refresh=config.refresh or args.refresh,
+                                 refresh_environments=config.refresh_environments or args.refresh_environments)
+    from ..matrix.pythons import PythonMissing, resolve_pythons
+    try:
+        matrix = resolve_pythons(config, only=tuple(args.python or ()))
+    except PythonMissing as error:
+        parser.exit(2, f"{error}\n")
     paths = args.paths or [content]
     files = list(markdown_files(paths))
     if args.update:
-        return update(files, config)
-    from ..client.service import snippet_service
-    service = snippet_service(config, first=booting)
-    service()
+        return update(files, config, matrix)
     from ..present.console import print_report
     from ..verify.pipeline import verify_documents
-    verification = verify_documents(read_posts(files, config), config, service=service)
+    verification = verify_documents(read_posts(files, config), config, matrix=matrix)
     print_report(verification, write=print)
     if verification.sealed is False and config.sandbox == REQUIRED:
         print(f"snippets: {sandbox_required_but(verification.unsealed_because)}", file=sys.stderr)
@@ -87,12 +89,12 @@ def read_posts(files, config) -> Iterator:
             yield document
 
 
-def update(files, config) -> int:
+def update(files, config, matrix) -> int:
     from ..extract.collect import display_path
     from .update import update_file
     failed = False
     for path in files:
-        lines, failures = update_file(path, config)
+        lines, failures = update_file(path, config, matrix)
         for line in lines:
             print(f"{display_path(path)}:{line}: updated the expected output")
         for result in failures:

@@ -1,9 +1,10 @@
 """Verify the blocks with pytest, without building the site: `pytest content/`.
 
-Each runnable block is a test item named after its line, with the same
-options, sessions, bounds, cache and `file:line` errors as in a build. The
-blocks of a file still run together (one process per post), once, when the
-first of its items runs.
+Each runnable block is a test item per interpreter, named after its line
+and the version (`line 12: python block 1[py3.12]`), with the same options,
+sessions, bounds, cache and `file:line` errors as in a build. The blocks of
+a file still run together (one process per post and interpreter), once,
+when the first of its items runs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import pytest
 
 from ..config import ConfigError, read_settings_file
 from ..extract.collect import display_path, read_document
-from ..model import FAILED, NOT_RUN, SKIPPED
+from ..matrix.pythons import PythonMissing, resolve_pythons
+from ..model import FAILED, NOT_APPLICABLE, NOT_RUN, SKIPPED
 from ..verify.pipeline import verify_documents
 
 
@@ -25,6 +27,8 @@ def pytest_addoption(parser):
                     help="Pelican settings file whose PATH and SNIPPETS are used (default: pelicanconf.py)")
     group.addoption("--snippets-refresh", action="store_true",
                     help="ignore cached results and run every block again")
+    group.addoption("--snippets-python", action="append", metavar="VERSION",
+                    help="verify on this interpreter only, e.g. 3.12 (repeatable; default: the settings' pythons)")
 
 
 def pytest_configure(config):
@@ -33,7 +37,9 @@ def pytest_configure(config):
     if settings_file.is_file():
         try:
             content, config.snippets_config = read_settings_file(settings_file)
-        except ConfigError as error:
+            config.snippets_matrix = resolve_pythons(config.snippets_config,
+                                                     only=tuple(config.getoption("snippets_python") or ()))
+        except (ConfigError, PythonMissing) as error:
             raise pytest.UsageError(f"{settings_file}: {error}") from None
         config.snippets_content = content.resolve()
 
@@ -58,7 +64,9 @@ class MarkdownFile(pytest.File):
         for problem in self.document.problems:
             yield SnippetItem.from_parent(self, name=f"line {problem.line}: fence", problem=problem)
         for block in self.document.blocks:
-            yield SnippetItem.from_parent(self, name=f"line {block.line}: {block.label}", block=block)
+            for python in self.config.snippets_matrix.versions:
+                yield SnippetItem.from_parent(self, name=f"line {block.line}: {block.label}[py{python}]",
+                                              block=block, python=python)
 
     def results(self):
         """The results of this file's blocks.
@@ -71,25 +79,24 @@ class MarkdownFile(pytest.File):
             config = self.config.snippets_config
             if self.config.getoption("snippets_refresh"):
                 config = dataclasses.replace(config, refresh=True)
-            verification = verify_documents([file.document for file in files], config)
+            verification = verify_documents([file.document for file in files], config,
+                                            matrix=self.config.snippets_matrix)
             for file in files:
-                file.document_results = {result.block.number: result
+                file.document_results = {(result.block.number, result.python_minor): result
                                          for result in verification.results[file.document.source]}
         return self.document_results
 
 
 class SnippetItem(pytest.Item):
-    def __init__(self, *, block=None, problem=None, **kwargs):
+    def __init__(self, *, block=None, problem=None, python="", **kwargs):
         super().__init__(**kwargs)
-        self.block, self.problem = block, problem
+        self.block, self.problem, self.python = block, problem, python
 
     def runtest(self):
         if self.problem:
             raise SnippetFailure(self.problem.error_line())
-        result = self.parent.results()[self.block.number]
-        if result.status == SKIPPED:
-            pytest.skip(result.message)
-        if result.status == NOT_RUN:
+        result = self.parent.results()[self.block.number, self.python]
+        if result.status in (SKIPPED, NOT_RUN, NOT_APPLICABLE):
             pytest.skip(result.message)
         if result.status == FAILED:
             details = f"\n{result.details}" if result.details else ""

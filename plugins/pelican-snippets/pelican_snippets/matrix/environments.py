@@ -14,6 +14,7 @@ import concurrent.futures
 import fcntl
 import glob
 import hashlib
+import functools
 import json
 import os
 import re
@@ -72,14 +73,27 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def find_uv() -> str | None:
-    """The uv that requirements.txt pins (the `uv` package's binary), else one on PATH."""
+_FINDING_UV = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _uv() -> str | None:
     try:
         from uv import find_uv_bin
 
         return find_uv_bin()
     except (ImportError, FileNotFoundError):
         return shutil.which("uv")
+
+
+def find_uv() -> str | None:
+    """The uv that requirements.txt pins (the `uv` package's binary), else one on PATH.
+
+    Looked up once, by one thread: the package asks sysconfig, whose first use is not
+    safe from two threads at once.
+    """
+    with _FINDING_UV:
+        return _uv()
 
 
 def condense(stderr: str) -> str:
@@ -234,7 +248,9 @@ class Environments:
                                             "--python", interpreter.path, path])
         python = os.path.join(path, "bin", "python")
         if requirements:
-            self.uv(interpreter, requirements, ["pip", "install", "--quiet", "--no-config",
+            # Compiled now: posts run with PYTHONDONTWRITEBYTECODE, and a sealed post could not write
+            # the bytecode anyway, so without it every run would compile each module it imports.
+            self.uv(interpreter, requirements, ["pip", "install", "--quiet", "--no-config", "--compile-bytecode",
                                                 "--python", python, *requirements])
         lock = read_lock(path)
         marker = dict(identity, requirements=list(requirements), lock=list(lock))

@@ -2,27 +2,36 @@
 
 Each candidate is asked for its own version and executable, so a pyenv shim
 or a symbolic link counts once, as the interpreter it really runs, and a
-broken one is passed over.
+broken one is passed over. Asking costs a process per candidate, so the
+answers are kept in a file, keyed by the executable's real path and its
+inode, size and time: a warm build runs none.
 """
 
 from __future__ import annotations
 
 import glob
+import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
-PROBE = "import platform, sys; print(sys.implementation.name, platform.python_version(), sys.executable)"
+PROBE = ("import importlib.util, platform, sys; "
+         "print(sys.implementation.name, platform.python_version(), importlib.util.MAGIC_NUMBER.hex(), sys.executable)")
 NAMES = ["python3"] + [f"python3.{minor}" for minor in range(6, 20)]
+CACHE_FORMAT = 1
 
 
 @dataclass(frozen=True)
 class Interpreter:
-    version: str   # the full version, "3.12.1"
-    path: str      # the executable
+    version: str     # the full version, "3.12.1"
+    path: str        # the executable
+    magic: str = ""  # its bytecode's magic number (hex): code objects travel only between equal ones
 
     @property
     def minor(self) -> str:
@@ -30,12 +39,18 @@ class Interpreter:
         return ".".join(self.version.split(".")[:2])
 
 
+@lru_cache(maxsize=1)
+def this_interpreter() -> Interpreter:
+    """The build's own interpreter, known without asking it."""
+    import importlib.util
+
+    return Interpreter(platform.python_version(), sys.executable, importlib.util.MAGIC_NUMBER.hex())
+
+
 def search_places() -> list:
     """Where interpreters are looked for, in order, as readers of a message would want them named."""
-    places = [f"PATH ({os.environ.get('PATH', '')})"]
-    places.append(f"pyenv versions ({pyenv_root() / 'versions'})")
-    places.append(f"uv's managed Pythons ({uv_python_dir()})")
-    return places
+    return [f"PATH ({os.environ.get('PATH', '')})", f"pyenv's versions ({pyenv_root() / 'versions'})",
+            f"uv's managed Pythons ({uv_python_dir()})"]
 
 
 def candidates() -> list:
@@ -63,20 +78,73 @@ def probe(path: str) -> Interpreter | None:
                                 stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError):
         return None
-    words = answer.stdout.split(maxsplit=2)
-    if answer.returncode != 0 or len(words) != 3 or words[0] != "cpython":
+    words = answer.stdout.split(maxsplit=3)
+    if answer.returncode != 0 or len(words) != 4 or words[0] != "cpython":
         return None
-    return Interpreter(version=words[1], path=words[2].strip())
+    return Interpreter(version=words[1], magic=words[2], path=words[3].strip())
 
 
-def find_interpreters() -> dict:
-    """{"3.12": Interpreter}, for every minor version found; the first place that has one wins."""
-    found = {}
-    seen = set()
-    for path in candidates():
-        interpreter = probe(path)
+def find_interpreters(cache_file: str | os.PathLike | None = None) -> dict:
+    """{"3.12": Interpreter}, for every minor version found; the first place that has one wins.
+
+    `cache_file` keeps the answers of earlier probes (see the module's docstring).
+    """
+    known = _read_cache(cache_file)
+    stamps = {path: _stamp(path) for path in candidates()}
+    stamps = {path: stamp for path, stamp in stamps.items() if stamp}
+    own = this_interpreter()
+    answers = {path: known[path]["interpreter"] for path, stamp in stamps.items()
+               if path in known and known[path]["stamp"] == stamp}
+    answers[sys.executable] = own
+    unknown = [path for path in stamps if path not in answers]
+    if unknown:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers.update(zip(unknown, pool.map(probe, unknown), strict=True))
+        _write_cache(cache_file, {path: {"stamp": stamps[path], "interpreter": answers[path]} for path in stamps})
+    found, seen = {}, set()
+    for path in stamps:
+        interpreter = answers.get(path)
         if interpreter is None or os.path.realpath(interpreter.path) in seen:
             continue
         seen.add(os.path.realpath(interpreter.path))
         found.setdefault(interpreter.minor, interpreter)
     return found
+
+
+def _stamp(path):
+    """What changes when the executable a candidate leads to is replaced; None if there is none."""
+    try:
+        real = os.path.realpath(path)
+        status = os.stat(real)
+    except OSError:
+        return None
+    return [real, status.st_ino, status.st_size, status.st_mtime_ns]
+
+
+def _read_cache(cache_file):
+    if not cache_file:
+        return {}
+    try:
+        data = json.loads(Path(cache_file).read_text())
+        if data.get("format") != CACHE_FORMAT:
+            return {}
+        return {path: {"stamp": entry["stamp"],
+                       "interpreter": Interpreter(**entry["interpreter"]) if entry["interpreter"] else None}
+                for path, entry in data["candidates"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _write_cache(cache_file, entries):
+    if not cache_file:
+        return
+    data = {"format": CACHE_FORMAT, "candidates": {
+        path: {"stamp": entry["stamp"], "interpreter": asdict(entry["interpreter"]) if entry["interpreter"] else None}
+        for path, entry in entries.items()}}
+    try:
+        Path(cache_file).parent.mkdir(parents=True, exist_ok=True)
+        temporary = f"{cache_file}.{os.getpid()}"
+        Path(temporary).write_text(json.dumps(data))
+        os.replace(temporary, cache_file)
+    except OSError:
+        pass  # a cache: without it, the next build asks again

@@ -11,31 +11,59 @@ import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..model import FAILED, NOT_RUN, PASSED, SKIPPED, count
+from ..matrix.pythons import missing_line
+from ..model import FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SKIPPED, count
 
 
-def failure_lines(results: list, problems: list) -> list:
-    """The error lines, each followed by its traceback indented, in source order."""
+def failure_lines(results: list, problems: list, details: bool = True) -> list:
+    """The error lines, each followed by its traceback indented (`details`), in source order.
+
+    A block that failed alike on several Pythons (the same line, message and
+    traceback) gets one line naming them all.
+    """
     lines = [problem.error_line() for problem in problems]
+    alike = {}   # (where, label, message, details) -> the failed results
     for result in results:
         if result.status == FAILED:
-            lines.append(result.error_line())
-            if result.details:
-                lines.append(textwrap.indent(result.details, "    "))
+            alike.setdefault((result.where, result.block.label, result.message, result.details), []).append(result)
+    for failed in alike.values():
+        lines.append(failed[0].error_line([result.python_minor for result in failed if result.python]))
+        if details and failed[0].details:
+            lines.append(textwrap.indent(failed[0].details, "    "))
     return lines
 
 
 def summary_line(verification) -> str:
+    """Blocks and files, the counts on each interpreter, what ran now and what came from the cache."""
     results, problems = verification.all_results(), verification.problems
-    counts = count(results)
-    documents = len({result.block.source for result in results})
-    text = (f"snippets: {len(results)} block(s) in {documents} file(s): {counts[PASSED]} passed, "
-            f"{counts[FAILED]} failed, {counts[SKIPPED]} skipped, {counts[NOT_RUN]} not run; "
+    blocks = {(result.block.source, result.block.number) for result in results}
+    documents = len({source for source, _ in blocks})
+    pythons = verification.pythons or sorted({result.python_minor for result in results})
+    counts = [(version, count(result for result in results if result.python_minor == version))
+              for version in pythons]
+    if len(counts) == 1 or not counts:
+        counts = [(counts[0][0] if counts else "", count(results))]
+    per_python = "; ".join((f"Python {version}: " if version else "") + _counted(numbers)
+                           for version, numbers in counts)
+    text = (f"snippets: {len(blocks)} block(s) in {documents} file(s): {per_python}; "
             f"{verification.executed} run now, {verification.reused} from cache "
             f"({verification.elapsed:.2f} s)")
     if problems:
         text += f"; {len(problems)} problem(s) in the Markdown"
     return text
+
+
+def _counted(numbers):
+    shown = [f"{numbers[PASSED]} passed", f"{numbers[FAILED]} failed", f"{numbers[SKIPPED]} skipped",
+             f"{numbers[NOT_RUN]} not run"]
+    if numbers[NOT_APPLICABLE]:
+        shown.append(f"{numbers[NOT_APPLICABLE]} not applicable")
+    return ", ".join(shown)
+
+
+def missing_pythons_line(verification) -> str | None:
+    matrix = verification.matrix
+    return missing_line(matrix) if matrix is not None and matrix.missing else None
 
 
 def sandbox_line(verification) -> str | None:
@@ -50,7 +78,7 @@ def sandbox_line(verification) -> str | None:
 def slowest_lines(results: list, how_many: int = 5) -> list:
     timed = sorted((r for r in results if r.duration and not r.cached), key=lambda r: r.duration, reverse=True)
     return [f"  {result.duration:7.3f} s  {result.block.where} {result.block.label}"
-            for result in timed[:how_many]]
+            + (f" (Python {result.python_minor})" if result.python else "") for result in timed[:how_many]]
 
 
 def print_report(verification, write=None) -> None:
@@ -65,6 +93,8 @@ def print_report(verification, write=None) -> None:
     lines.append(summary_line(verification))
     if sandbox := sandbox_line(verification):
         lines.append(sandbox)
+    if missing := missing_pythons_line(verification):
+        lines.append(missing)
     slow = slowest_lines(results)
     if slow:
         lines += ["slowest blocks:", *slow]

@@ -5,7 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from ..model import FAILED, NOT_RUN, PASSED, SKIPPED, Document, Result, count
+from ..model import FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SKIPPED, Document, Result, block_status
+
+
+def by_block(results: list) -> dict:
+    """{block number: its results, one per interpreter, in the interpreters' order}."""
+    grouped = {}
+    for result in results:
+        grouped.setdefault(result.block.number, []).append(result)
+    return grouped
+
+
+def block_html(results: list, show_failures: bool) -> str:
+    """The HTML under one block, from its results on every interpreter: an error box for each
+    Python it failed on, else what it passing shows (one output panel: the outputs agree)."""
+    applicable = [result for result in results if result.status != NOT_APPLICABLE] or results[:1]
+    failed = [result for result in applicable if result.status == FAILED]
+    if failed:
+        return "".join(_error_box(result, len(applicable) > 1) for result in failed) if show_failures else ""
+    return result_html(applicable[0], show_failures)
 
 
 def result_html(result: Result, show_failures: bool) -> str:
@@ -17,10 +35,10 @@ def result_html(result: Result, show_failures: bool) -> str:
         if not show_failures:
             return ""
         return _error_box(result)
-    if result.status == NOT_RUN:
+    if result.status in (NOT_RUN, NOT_APPLICABLE):
         return f'<p class="snippet-note snippet-not-run">{escape(_sentence(result.message))}</p>'
     html = ""
-    if result.status == PASSED and block.options.raises:
+    if result.status == PASSED and block.options.raises_on(result.python):
         html += f'<p class="snippet-note snippet-raises">{escape(_sentence(result.message))}</p>'
     if result.status == PASSED and block.options.output:
         html += _output_panel(result.stdout)
@@ -37,8 +55,9 @@ def _output_panel(stdout):
             f'<pre><code>{escape(stdout.rstrip()) or "(nothing printed)"}</code></pre></div>')
 
 
-def _error_box(result):
-    title = f"This snippet failed: {result.where}: {result.block.label} {result.message}"
+def _error_box(result, name_python=True):
+    on = f" on Python {result.python_minor}" if result.python and name_python else ""
+    title = f"This snippet failed{on}: {result.where}: {result.block.label} {result.message}"
     body = "\n\n".join(part for part in (result.details, _printed(result)) if part)
     pre = f"<pre><code>{escape(body)}</code></pre>" if body else ""
     return (f'<div class="snippet-error" role="alert">'
@@ -56,34 +75,47 @@ def _printed(result):
 
 def fill_placeholders(html: str, document: Document, results: list, show_failures: bool) -> str:
     """Replace every placeholder of the document; none may be left behind."""
-    by_number = {result.block.number: result for result in results}
+    grouped = by_block(results)
     for block in document.blocks:
-        result = by_number.get(block.number)
-        replacement = result_html(result, show_failures) if result else ""
+        results = grouped.get(block.number)
+        replacement = block_html(results, show_failures) if results else ""
         html = html.replace(document.placeholder(block), replacement)
     return html
 
 
 @dataclass(frozen=True)
 class Summary:
-    """Counts for one post's verification badge."""
+    """Counts of one post's blocks for its verification badge: a block passed if it passed on every
+    Python it applies to, and failed if it failed on any."""
 
     total: int
     passed: int
     failed: int
     skipped: int
     not_run: int
-    python_version: str
     verified_on: str
+    pythons: tuple = ()     # the versions its blocks ran on, "3.12"
+    failed_on: tuple = ()   # the versions some block failed on
     sealed: bool = False    # every block that passed ran in the sandbox: the proof the badge gives
     network: bool = False   # some block's process had the network (its `network` option)
 
 
-def summarize(results: list, python_version: str, verified_on: str) -> Summary:
-    counts = count(results)
+def summarize(results: list, verified_on: str, pythons=()) -> Summary:
+    """`pythons`: the build's interpreters, in order (default: those the results name)."""
+    statuses = [block_status(block_results) for block_results in by_block(results).values()]
+    counts = {status: statuses.count(status) for status in (PASSED, FAILED, SKIPPED, NOT_RUN)}
+    ran = [result for result in results if result.status in (PASSED, FAILED)]
+    order = list(pythons) or sorted({result.python_minor for result in ran}, key=_version_key)
+    on = {result.python_minor for result in ran}
+    failed_on = {result.python_minor for result in ran if result.status == FAILED}
     passed = [result for result in results if result.status == PASSED]
-    return Summary(total=len(results), passed=counts[PASSED], failed=counts[FAILED],
-                   skipped=counts[SKIPPED], not_run=counts[NOT_RUN],
-                   python_version=python_version, verified_on=verified_on,
+    return Summary(total=len(statuses), passed=counts[PASSED], failed=counts[FAILED], skipped=counts[SKIPPED],
+                   not_run=counts[NOT_RUN], verified_on=verified_on,
+                   pythons=tuple(version for version in order if version in on),
+                   failed_on=tuple(version for version in order if version in failed_on),
                    sealed=bool(passed) and all(result.sealed for result in passed),
                    network=any(result.network for result in results))
+
+
+def _version_key(version):
+    return tuple(int(part) for part in version.split(".") if part.isdigit())

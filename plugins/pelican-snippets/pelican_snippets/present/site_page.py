@@ -10,13 +10,13 @@ from __future__ import annotations
 import html
 import json
 import re
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pelican.generators import Generator, PelicanTemplateNotFound
 
-from ..model import PASSED, count
+from ..model import FAILED, PASSED, STATUSES, block_status, count
+from .html import by_block
 
 CONTEXT_KEY = "snippet_verification"
 TEMPLATE = "snippets"
@@ -27,35 +27,66 @@ JSON_SAVE_AS = "snippets/report.json"
 
 
 def report_data(verification, built_at: datetime) -> dict:
-    """Everything the page and the JSON show, in plain data."""
+    """Everything the page and the JSON show, in plain data: each block's result on each interpreter."""
     documents = []
     for source in sorted(verification.results):
         title, url = verification.pages.get(source, (source, ""))
+        results = verification.results[source]
         documents.append({
             "source": source, "title": plain_text(title), "url": url,
-            "blocks": [{
-                "number": result.block.number, "line": result.block.line,
-                "language": result.block.language, "status": result.status,
-                "message": result.message, "duration": round(result.duration, 4),
-                "cached": result.cached, "sealed": result.sealed, "network": result.network,
-            } for result in verification.results[source]],
-            "network": any(result.network for result in verification.results[source]),
+            "blocks": [_block(block_results) for block_results in by_block(results).values()],
+            "network": any(result.network for result in results),
         })
     results = verification.all_results()
-    counts = count(results)
+    blocks = [block_status(block_results) for document in verification.results.values()
+              for block_results in by_block(document).values()]
     passed = [result for result in results if result.status == PASSED]
+    versions = {result.python_minor: result.python for result in results if result.python}
+    pythons = verification.pythons or sorted(versions)
     return {
         "built_at": built_at.isoformat(timespec="seconds"),
-        "python_version": sys.version.split()[0],
+        "pythons": [{"version": version, "full_version": versions.get(version, "")} for version in pythons],
+        "missing_pythons": list(verification.matrix.missing) if verification.matrix else [],
+        # What each post's environment held: the same interpreter with other packages is another one.
+        "environments": sorted(({"python": environment.interpreter.version,
+                                 "dependencies": list(environment.requirements), "lock": list(environment.lock)}
+                                for environment in verification.environments.values()),
+                               key=lambda environment: (_version_key(environment["python"]),
+                                                        environment["dependencies"])),
         # Whether every block that passed ran sealed (runtime/sandbox.py), and if this build's
         # runs could not be, why.
         "sandbox": {"sealed": bool(passed) and all(result.sealed for result in passed),
                     "unsealed_because": verification.unsealed_because if verification.sealed is False else ""},
-        "summary": {"blocks": sum(counts.values()), **{k.replace(" ", "_"): v for k, v in counts.items()}},
+        "summary": {"blocks": len(blocks), **{status.replace(" ", "_"): blocks.count(status) for status in STATUSES},
+                    "by_python": {version: _counts(result for result in results if result.python_minor == version)
+                                  for version in pythons}},
         "problems": [{"source": p.source, "line": p.line, "message": p.message}
                      for p in verification.problems],
         "documents": documents,
     }
+
+
+def _block(results):
+    """A block's row: its status over every interpreter, the message that matters, each run."""
+    status = block_status(results)
+    first = next((result for result in results if result.status == status), results[0])
+    block = first.block
+    return {
+        "number": block.number, "line": block.line, "language": block.language, "status": status,
+        "message": first.message, "failed_on": [r.python_minor for r in results if r.status == FAILED],
+        "runs": {result.python_minor or "": {
+            "python": result.python, "status": result.status, "message": result.message,
+            "duration": round(result.duration, 4), "cached": result.cached, "sealed": result.sealed,
+            "network": result.network} for result in results},
+    }
+
+
+def _counts(results):
+    return {status.replace(" ", "_"): number for status, number in count(results).items()}
+
+
+def _version_key(version):
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 def plain_text(markup: str) -> str:

@@ -18,7 +18,18 @@ import time
 
 from . import outcomes, sandbox, worker
 from .output import OutputSplitter
-from .wire import FAILED, GO_FD, PASSED, REPORT_FD, Outcome, Request, new_boundary, new_token, read_report_line
+from .wire import (
+    FAILED,
+    GO_FD,
+    PASSED,
+    REPORT_FD,
+    Outcome,
+    Request,
+    compile_block,
+    new_boundary,
+    new_token,
+    read_report_line,
+)
 
 STARTUP_GRACE = 30.0   # seconds for a child to start and begin its next block
 RUNTIME = os.path.dirname(os.path.abspath(__file__))
@@ -71,6 +82,14 @@ class Child:
                 for name, data in self.request["inputs"].items():
                     with open(os.path.join(directory, name), "wb") as file:
                         file.write(data)
+        for block in self.blocks:
+            if block["kind"] == "python" and block["compiled"] is None:
+                # Code from a build of another Python. Compiled here, where the compiler is warm,
+                # rather than in the child, which would copy the compiler's memory page by page.
+                try:
+                    block["compiled"] = compile_block(block)
+                except Exception:  # a SyntaxError and the like: the child compiles it again and reports it
+                    pass
         self.plan = {"boundary": self.boundary.decode(), "token": self.token,
                      "memory_limit": self.request["memory_limit"], "directory": directory,
                      "sealed": self.seal is not None, "blocks": self.blocks}

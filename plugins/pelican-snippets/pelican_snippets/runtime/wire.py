@@ -10,7 +10,8 @@ Three channels, each with its own messages:
   `Answer` (`started`) or in a `Started` message: if the service dies, the
   build knows which posts were running. marshal, not JSON: it is several
   times faster, and it carries the code objects the build compiled when
-  both ends are the same interpreter.
+  both ends share a bytecode version (for another Python, the service
+  compiles each block before it forks).
 - **service -> child**, a `Plan`: handed over in memory to a forked child,
   or in a marshal file to a spawned one.
 - **child -> service**, the report pipe (file descriptor `REPORT_FD`, not
@@ -74,7 +75,7 @@ class BlockRequest(TypedDict):
     timeout: float             # seconds
     ellipsis: bool             # pycon: `...` matches anything
     raises: Raises | None
-    compiled: object           # a python block's code object, or None (the child compiles it)
+    compiled: object           # a python block's code object, or None (the service compiles it)
 
 
 class Settings(TypedDict):
@@ -234,8 +235,8 @@ def compile_block(block: BlockRequest) -> CodeType:
     """A Python block's code object, its line numbers those of the post.
 
     The build calls it before sending a block to a service of its own
-    interpreter, where the compiler is warm; a child calls it for a block
-    that came without one.
+    bytecode version, the service for one that came without it, and a child
+    again for a block that did not compile, to report why.
     """
     source = "\n" * (block["first_line"] - 1) + block["code"]
     return compile(source, block["filename"], "exec", dont_inherit=True, optimize=0)

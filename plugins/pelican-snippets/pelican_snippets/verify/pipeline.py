@@ -1,36 +1,47 @@
-"""Plan, run (bounded, cached, in parallel) and collect the results of many documents.
+"""Plan, run (bounded, cached, in parallel, on every interpreter) and collect the results of many documents.
 
-A Verifier takes documents as they are read, answers what it can from the
-cache at once, and sends the other jobs to the snippet service, which runs
-them in a bounded number of child processes on the other cores while Pelican
-goes on reading and rendering; `finish()` waits for what is left and gathers
+A Verifier takes documents as they are read. Each job is planned for an
+interpreter and goes to the environment of that interpreter and the post's
+dependencies (matrix/environments.py): a warm one is found at once, a new
+one is built in the background. Once its environment is there, a job is
+answered from the cache or sent to that environment's snippet service,
+which runs it in a child process on the other cores while Pelican goes on
+reading and rendering; `finish()` waits for what is left and gathers
 everything in one Verification.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..model import NOT_RUN, Document, Problem
-from ..plan import plan_document
+from ..matrix.environments import EnvironmentFailed, Environments
+from ..matrix.pythons import Matrix, resolve_pythons
+from ..model import NOT_RUN, Document, Problem, Result
+from ..plan import Job, plan_document
 from .judge import judge
 from .key import job_key
 from .store import ResultCache
 
 if TYPE_CHECKING:  # the client is imported when the first job runs
-    from ..client.service import ServiceOnDemand
+    from ..client.services import Services
+
+ENVIRONMENTS = "environments"  # their folder in the cache directory
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Verification:
     """Everything one build learned about its snippets."""
 
-    results: dict = field(default_factory=dict)    # source -> [Result] in block order
+    results: dict = field(default_factory=dict)    # source -> [Result] in block order, then interpreter order
     problems: list = field(default_factory=list)   # Problem
     elapsed: float = 0.0
     pages: dict = field(default_factory=dict)      # source -> (title, url) of its page
@@ -38,37 +49,60 @@ class Verification:
     reused: int = 0                                 # blocks whose results came from the cache
     sealed: bool | None = None                      # whether this build's runs were sealed (None: none ran)
     unsealed_because: str = ""
+    matrix: Matrix | None = None                    # the interpreters verified on, and those missing
+    environments: dict = field(default_factory=dict)  # path -> Environment the jobs ran in
 
     def all_results(self) -> list:
         return [result for source in sorted(self.results) for result in self.results[source]]
+
+    @property
+    def pythons(self) -> list:
+        """The interpreters verified on, "3.12", in the settings' order."""
+        return self.matrix.versions if self.matrix else []
 
     @property
     def failed(self) -> bool:
         return bool(self.problems) or any(result.failed for result in self.all_results())
 
 
+@dataclass
+class Begun:
+    """What became of a job once its environment was known."""
+
+    key: str | None = None
+    reused: list | None = None        # its results, from the cache
+    answer: Future | None = None      # the service's answer to come
+    settled: list | None = None       # its results without running (its environment could not be made)
+    problem: Problem | None = None
+
+
 class Verifier:
     """Runs the jobs of submitted documents in the background; `finish()` collects them.
 
-    Each job is its own process, started and watched by the service, at most
-    `config.jobs` at a time.
+    Each job is its own process, started and watched by a service, at most
+    `config.jobs` at a time over every interpreter.
     """
 
-    def __init__(self, config: Config, check_output: bool = True, service: ServiceOnDemand | None = None) -> None:
+    def __init__(self, config: Config, check_output: bool = True, services: Services | None = None,
+                 matrix: Matrix | None = None, report=None) -> None:
         self.config = config
         self.check_output = check_output
         self.cache = ResultCache(config.cache_dir) if config.cache_dir else None
         self.started = time.perf_counter()
-        self.verification = Verification()
+        self.verification = Verification(matrix=matrix or resolve_pythons(config))
+        self.environments = Environments(environments_folder(config), refresh=config.refresh_environments,
+                                         report=report)
         self.submitted = set()           # sources already planned
-        self.pending = []                # (job, cache key, results or a Future of the service's answer)
-        self.service = service           # started by the first job that runs, unless given
+        self.header_lines = {}           # source -> its header's lines, for messages about its declarations
+        self.pending = []                # (job, Future of its Begun)
+        self.services = services         # started by the first job that runs, unless given
 
     def submit(self, document: Document) -> None:
         """Plan a document and start its jobs; a document already submitted is ignored."""
         if document.source in self.submitted:
             return
         self.submitted.add(document.source)
+        self.header_lines[document.source] = document.header_lines
         verification = self.verification
         verification.results[document.source] = []
         verification.problems += document.problems
@@ -77,43 +111,75 @@ class Verifier:
             verification.problems += [Problem(document.source, 1, f"declared input {path} does not exist")
                                       for path in missing]
             return
-        jobs, settled = plan_document(document)
+        jobs, settled = plan_document(document, verification.matrix.interpreters)
         verification.results[document.source] += settled
         for job in jobs:
-            key = job_key(job, self.config) if self.cache else None
-            reused = self.cache.load(key, job) if self.cache and not self.config.refresh else None
-            self.pending.append((job, key, reused or self._start(job)))
+            begun = Future()
+            environment = self.environments.get(job.interpreter, job.dependencies)
+            environment.add_done_callback(lambda made, job=job, begun=begun: self._begin(job, made, begun))
+            self.pending.append((job, begun))
 
-    def _start(self, job):
-        """Send a job to the service. The client is imported by the first job that runs: a warm
-        build runs none."""
+    def _begin(self, job: Job, made: Future, begun: Future) -> None:
+        """With its environment made (at once when it was ready; else in the thread that built it):
+        the job's results from the cache, or its run."""
+        try:
+            try:
+                environment = made.result()
+            except EnvironmentFailed as failure:
+                begun.set_result(self._without_environment(job, failure))
+                return
+            self.verification.environments[environment.path] = environment
+            key = job_key(job, self.config, environment) if self.cache else None
+            reused = self.cache.load(key, job) if key and not self.config.refresh else None
+            if reused:
+                begun.set_result(Begun(key, reused=reused))
+            else:
+                begun.set_result(Begun(key, answer=self._run(job, environment)))
+        except BaseException as error:  # noqa: BLE001 - a callback's error would otherwise be lost
+            begun.set_exception(error)
+
+    def _without_environment(self, job, failure) -> Begun:
+        line = self.header_lines[job.source].get("dependencies", 1)
+        python = job.interpreter.version
+        message = f"not run: its environment for Python {job.interpreter.minor} could not be made (line {line})"
+        return Begun(settled=[Result(block, NOT_RUN, message=message, python=python) for block in job.blocks],
+                     problem=Problem(job.source, line, f"Dependencies: {failure}"))
+
+    def _run(self, job, environment):
+        """Send a job to its environment's service. The client is imported by the first job that
+        runs: a warm build runs none."""
         from ..client.requests import job_request
 
-        if self.service is None:
-            from ..client.service import snippet_service
+        if self.services is None:
+            from ..client.services import Services
 
-            self.service = snippet_service(self.config)
-        return self.service().submit(job_request(job, self.config, self.service.python))
+            self.services = Services(self.config)
+        return self.services.submit(environment, job_request(job, self.config))
 
     def finish(self, on_result=None) -> Verification:
-        """Wait for every job; judge, count and order the results. Stops the service."""
+        """Wait for every job; judge, count and order the results. Stops the services."""
         verification = self.verification
         if on_result:
             settled = [result for results in verification.results.values() for result in results]
             if settled:
                 on_result(None, settled)
         try:
-            for job, key, reused_or_answer in self.pending:
-                if isinstance(reused_or_answer, list):
-                    results = reused_or_answer
+            for job, begun in self.pending:
+                begun = begun.result()
+                if begun.problem and begun.problem not in verification.problems:
+                    verification.problems.append(begun.problem)
+                if begun.reused is not None:
+                    results = begun.reused
                     verification.reused += len(results)
-                else:
+                elif begun.answer is not None:
                     from ..client.requests import job_results
 
-                    results = job_results(job, reused_or_answer)
+                    results = job_results(job, begun.answer)
                     if self.cache:
-                        self.cache.store(key, results)
+                        self.cache.store(begun.key, results)
                     verification.executed += sum(1 for result in results if result.status != NOT_RUN)
+                else:
+                    results = begun.settled
                 if self.check_output:
                     results = [judge(result) for result in results]
                 verification.results[job.source] += results
@@ -121,31 +187,50 @@ class Verifier:
                     on_result(job, results)
         finally:
             self.close()
+        order = {version: index for index, version in enumerate(verification.pythons)}
         for results in verification.results.values():
-            results.sort(key=lambda result: result.block.number)
+            results.sort(key=lambda result: (result.block.number, order.get(result.python_minor, len(order))))
         verification.elapsed = time.perf_counter() - self.started
         return verification
 
     def close(self) -> None:
-        """Stop the service and write the new cache entries."""
+        """Stop the services and the environment builds, and write the new cache entries."""
         try:
-            if self.service is not None:
-                self.service.close()
-                self.verification.sealed = self.service.sealed
-                self.verification.unsealed_because = self.service.unsealed_because
+            if self.services is not None:
+                self.services.close()
+                self.verification.sealed = self.services.sealed
+                self.verification.unsealed_because = self.services.unsealed_because
         finally:
-            if self.cache:
-                self.cache.close()
+            try:
+                self.environments.close()
+            finally:
+                if self.cache:
+                    self.cache.close()
+
+
+def environments_folder(config: Config) -> str | None:
+    """Where the environments are kept: in the cache directory, or (None) a temporary folder
+    when there is no cache, or it cannot be written."""
+    if not config.cache_dir:
+        return None
+    folder = os.path.join(config.cache_dir, ENVIRONMENTS)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        return folder
+    except OSError as error:
+        log.warning("snippets: the environments are made in a temporary folder, %s being unusable (%s)",
+                    folder, error)
+        return None
 
 
 def verify_documents(documents: Iterable[Document], config: Config, on_result=None, check_output: bool = True,
-                     service: ServiceOnDemand | None = None) -> Verification:
+                     services: Services | None = None, matrix: Matrix | None = None) -> Verification:
     """Verify documents all at once (the command line, pytest, `--update`).
 
-    `service` is the caller's own snippet_service(config), for a caller that
-    started it early, before reading its documents; it is closed here.
+    `services`: the caller's own, for a caller that started one early, before
+    reading its documents; they are closed here.
     """
-    verifier = Verifier(config, check_output, service)
+    verifier = Verifier(config, check_output, services, matrix)
     try:
         for document in documents:
             verifier.submit(document)

@@ -19,12 +19,13 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 from ..model import FAILED, Result
 from ..plan import Job
 
-FORMAT = 3  # of an entry: {"format": FORMAT, "outcomes": [Outcome, ...]}
+FORMAT = 4  # of an entry: {"format": FORMAT, "outcomes": [Outcome, ...]}
 DATABASE = "results.sqlite3"
 LOCK_TIMEOUT = 60  # seconds to wait while another build writes its entries
 _DAMAGED = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
@@ -39,11 +40,13 @@ class ResultCache:
         self._connection = None
         self._unsaved = {}   # key -> entry, stored since the last save
         self._warned = False  # one warning per build about a cache it cannot use
+        self._lock = threading.Lock()  # a job whose environment was being built is looked up from that thread
 
     def load(self, key: str, job: Job) -> list[Result] | None:
         """The job's results from an earlier run, or None if absent or unusable."""
         try:
-            row = self._database().execute("SELECT entry FROM results WHERE key = ?", (key,)).fetchone()
+            with self._lock:
+                row = self._database().execute("SELECT entry FROM results WHERE key = ?", (key,)).fetchone()
         except (sqlite3.Error, OSError) as error:
             self._trouble("read", error)
             return None
@@ -51,7 +54,8 @@ class ResultCache:
             entry = json.loads(row[0]) if row else None
             if entry is None or entry["format"] != FORMAT or len(entry["outcomes"]) != len(job.blocks):
                 return None
-            return [Result.from_outcome(block, outcome, cached=True)
+            python = job.interpreter.version
+            return [Result.from_outcome(block, outcome, cached=True, python=python)
                     for block, outcome in zip(job.blocks, entry["outcomes"], strict=True)]
         except (ValueError, KeyError, TypeError):
             return None
@@ -60,11 +64,13 @@ class ResultCache:
         """Keep a job's results, to be written by the next save()."""
         if any(result.status == FAILED for result in results):
             return
-        self._unsaved[key] = json.dumps({"format": FORMAT, "outcomes": [result.outcome() for result in results]})
+        with self._lock:
+            self._unsaved[key] = json.dumps({"format": FORMAT, "outcomes": [result.outcome() for result in results]})
 
     def save(self) -> None:
         """Write the stored entries in one transaction."""
-        unsaved, self._unsaved = self._unsaved, {}
+        with self._lock:
+            unsaved, self._unsaved = self._unsaved, {}
         if not unsaved:
             return
         for _attempt in (1, 2):  # a second time after a damaged database was started afresh
