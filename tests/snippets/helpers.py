@@ -23,6 +23,14 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHONS = runpy.run_path(str(ROOT / "pelicanconf.py"))["SNIPPETS"]["pythons"]
 N = len(PYTHONS)
 ON_ALL = f"on Python {', '.join(PYTHONS)}"   # in the error line of a block that fails on every one
+
+
+
+def on_each(counts):
+    """The summary line's counts, the same on each of PYTHONS."""
+    return "; ".join(f"Python {version}: {counts}" for version in PYTHONS)
+
+
 THIS = f"{sys.version_info.major}.{sys.version_info.minor}"  # the build's own, which a project without
 ON_THIS = f"on Python {THIS}"                                 # `pythons` verifies on
 

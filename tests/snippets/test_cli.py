@@ -3,16 +3,16 @@
 import subprocess
 import sys
 
-from .helpers import PROJECT_POST
+from .helpers import ON_THIS, PROJECT_POST, THIS
 
 
 def test_command_line_verifies_without_pelican(project):
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "pelican_snippets"], cwd=project,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
-    assert ("content/posts/p.md:17: error: python block 2 raised NameError: name 'undefined' is not defined"
-            in result.stdout)
-    assert "snippets: 2 block(s) in 1 file(s): 1 passed, 1 failed" in result.stdout
+    assert (f"content/posts/p.md:17: error: python block 2 {ON_THIS} raised NameError: name 'undefined' is not "
+            "defined" in result.stdout)
+    assert f"snippets: 2 block(s) in 1 file(s): Python {THIS}: 1 passed, 1 failed" in result.stdout
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
     assert "pelican_snippets.runtime.worker" not in imported
     assert not any(name == "pelican" or name.startswith("pelican.") for name in imported)
@@ -35,4 +35,4 @@ def test_settings_importing_their_neighbour_are_read_from_any_folder(project, tm
     result = subprocess.run([sys.executable, "-m", "pelican_snippets", "--settings", str(project / "publishconf.py")],
                             cwd=elsewhere, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr
-    assert f"{project}/content/posts/p.md:17: error: python block 2 raised NameError" in result.stdout
+    assert f"{project}/content/posts/p.md:17: error: python block 2 {ON_THIS} raised NameError" in result.stdout

@@ -13,7 +13,7 @@ from pelican_snippets.extract.collect import read_document
 from pelican_snippets.plan import plan_document
 from pelican_snippets.runtime.wire import compile_block
 
-from .helpers import fence, judged
+from .helpers import ON_THIS, fence, judged
 
 
 # Python blocks
@@ -28,7 +28,7 @@ def test_a_failing_block_points_at_its_line_in_the_post(run):
     result = run(text)[1]
     assert result.status == "failed"
     assert result.error_line() == (
-        "content/posts/t.md:7: error: python block 1 raised NameError: name 'y' is not defined")
+        f"content/posts/t.md:7: error: python block 1 {ON_THIS} raised NameError: name 'y' is not defined")
     assert 'File "content/posts/t.md", line 7, in <module>' in result.details
     assert "    print(y)" in result.details  # the source line is quoted
     assert "pelican_snippets" not in result.details and "_snippets_runtime" not in result.details
@@ -97,7 +97,7 @@ def test_the_build_compiles_python_blocks_as_the_worker_would(run):
     """Blocks go to the service compiled; one that does not compile goes as source."""
     text = fence("x = 1\nprint(x)") + "\n" + fence("def broken(:\n    pass") + "\n" + fence("echo hi", "bash run")
     jobs, _ = plan_document(read_document(text, "content/posts/t.md"))
-    blocks = [block for job in jobs for block in job_request(job, Config(), sys.executable)["blocks"]]
+    blocks = [block for job in jobs for block in job_request(job, Config())["blocks"]]
     assert blocks[0]["compiled"] == compile_block(blocks[0])
     assert blocks[1]["compiled"] is None and blocks[2]["compiled"] is None
     results = run(text)
@@ -167,7 +167,8 @@ def test_pycon_wrong_output_points_at_the_example():
     text = "Intro.\n\n" + fence(">>> 1 + 1\n2\n>>> 2 * 3\n7", "pycon")
     result = judged(text)[1]
     assert result.status == "failed"
-    assert result.error_line() == "content/posts/t.md:6: error: pycon block 1 example at line 6 printed something else"
+    assert result.error_line() == (f"content/posts/t.md:6: error: pycon block 1 {ON_THIS} example at line 6 "
+                                   "printed something else")
     assert "Expected:\n    7\nGot:\n    6" in result.details
 
 

@@ -12,7 +12,7 @@ import venv
 
 import pytest
 
-from .helpers import ROOT
+from .helpers import ON_THIS, ROOT, THIS
 
 PACKAGE = ROOT / "plugins" / "pelican-snippets"
 SETTINGS = """PATH = "content"
@@ -51,7 +51,7 @@ def fresh_env(tmp_path_factory):
                              ignore=shutil.ignore_patterns("*.egg-info", "__pycache__", "build"))
     install = subprocess.run(
         [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(source),
-         pinned("pelican"), pinned("markdown"), pinned("pytest")],
+         pinned("pelican"), pinned("markdown"), pinned("pytest"), pinned("packaging"), pinned("uv")],
         capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stdout + install.stderr
     return where / "bin"
@@ -73,7 +73,7 @@ def run(command, cwd):
 def test_a_new_site_builds_with_a_verified_snippet(fresh_env, new_site):
     result = run([fresh_env / "pelican", "content", "-s", "pelicanconf.py", "-o", "output"], new_site)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "snippets: 1 block(s) in 1 file(s): 1 passed, 0 failed" in result.stdout
+    assert f"snippets: 1 block(s) in 1 file(s): Python {THIS}: 1 passed, 0 failed" in result.stdout
     page = (new_site / "output" / "hello.html").read_text()
     assert "range" in page and "<!--snippet" not in page  # the block is shown, its placeholder filled
     report = (new_site / "output" / "snippets" / "index.html").read_text()
@@ -83,17 +83,17 @@ def test_a_new_site_builds_with_a_verified_snippet(fresh_env, new_site):
 def test_the_installed_command_and_pytest_items_verify_the_same_block(fresh_env, new_site):
     command = run([fresh_env / "snippets"], new_site)
     assert command.returncode == 0, command.stdout + command.stderr
-    assert "1 block(s) in 1 file(s): 1 passed" in command.stdout
+    assert f"1 block(s) in 1 file(s): Python {THIS}: 1 passed" in command.stdout
     items = run([fresh_env / "pytest", "-p", "no:cacheprovider", "content", "-v"], new_site)
     assert items.returncode == 0, items.stdout + items.stderr
-    assert "content/hello.md::line 4: python block 1 PASSED" in items.stdout
+    assert f"content/hello.md::line 4: python block 1[py{THIS}] PASSED" in items.stdout
 
 
 def test_a_broken_snippet_fails_the_new_sites_build_at_its_line(fresh_env, new_site):
     (new_site / "content" / "hello.md").write_text(POST.replace("print(sum(range(4)))", "print(sum(range(4))"))
     result = run([fresh_env / "pelican", "content", "-s", "pelicanconf.py", "-o", "output"], new_site)
     assert result.returncode == 1
-    assert "content/hello.md:5: error: python block 1 raised SyntaxError" in result.stdout + result.stderr
+    assert f"content/hello.md:5: error: python block 1 {ON_THIS} raised SyntaxError" in result.stdout + result.stderr
 
 
 def test_the_package_declares_its_version_and_entry_points(fresh_env, tmp_path):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .helpers import BROKEN_POST, GOOD_POST, build, settings_file
+from .helpers import BROKEN_POST, GOOD_POST, N, ON_ALL, PYTHONS, build, on_each, settings_file
 
 
 @pytest.fixture
@@ -24,8 +24,9 @@ def test_publish_build_fails_on_a_broken_snippet_naming_file_and_line(site):
     result = build(site / "content", site / "out", "publishconf.py")
     broken = site / "content" / "posts" / "broken.md"
     assert result.returncode != 0
-    assert f"{broken}:16: error: python block 2 raised NameError: name 'greting' is not defined" in result.stdout
-    assert f"{broken}:16: error: python block 2 raised NameError" in result.stderr  # the exit message
+    assert f"{broken}:16: error: python block 2 {ON_ALL} raised NameError: name 'greting' is not defined" \
+        in result.stdout
+    assert f"{broken}:16: error: python block 2 {ON_ALL} raised NameError" in result.stderr  # the exit message
     assert "Traceback" not in result.stderr  # a clean message, not Pelican's crash report
     assert not (site / "out" / "2024" / "broken" / "index.html").exists()
 
@@ -36,17 +37,20 @@ def test_development_build_shows_the_error_box_and_still_exits_non_zero(site):
     assert result.returncode == 1
     page = (site / "out" / "2024" / "broken" / "index.html").read_text()
     assert '<div class="snippet-error" role="alert">' in page
-    assert "python block 2 raised NameError: name &#x27;greting&#x27; is not defined" in page
+    assert f"This snippet failed {ON_ALL}: {site / 'content/posts/broken.md'}:16: python block 2 raised NameError: " \
+        "name &#x27;greting&#x27; is not defined" in page
+    assert page.count('class="snippet-error"') == 1  # one box: it failed alike on every Python
     assert "line 16, in &lt;module&gt;" in page
     assert (site / "out" / "2024" / "fine" / "index.html").exists()  # every page written
-    assert "snippets: 3 block(s) in 2 file(s): 2 passed, 1 failed, 0 skipped, 0 not run; 3 run now" in result.stdout
+    assert (f"snippets: 3 block(s) in 2 file(s): {on_each('2 passed, 1 failed, 0 skipped, 0 not run')}; "
+            f"{3 * N} run now") in result.stdout
 
 
 def test_a_clean_build_reports_every_block_and_shows_output(site):
     result = build(site / "content", site / "out", "publishconf.py")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert ("snippets: 1 block(s) in 1 file(s): 1 passed, 0 failed, 0 skipped, 0 not run; 1 run now, 0 from cache"
-            in result.stdout)
+    assert (f"snippets: 1 block(s) in 1 file(s): {on_each('1 passed, 0 failed, 0 skipped, 0 not run')}; "
+            f"{N} run now, 0 from cache") in result.stdout
     page = (site / "out" / "2024" / "fine" / "index.html").read_text()
     assert '<p class="snippet-output-label">Output</p><pre><code>6</code></pre>' in page
     assert "<!--snippet-" not in page  # no placeholder left behind
@@ -57,7 +61,7 @@ def test_an_invalid_option_fails_the_build_with_file_line_and_valid_options(site
     post.write_text(GOOD_POST.replace("```python output", "```python outptu"))
     result = build(site / "content", site / "out", "publishconf.py")
     assert result.returncode != 0
-    assert (f"{post}:6: error: python block 1 has an invalid option: unknown option 'outptu' "
+    assert (f"{post}:6: error: python block 1 {ON_ALL} has an invalid option: unknown option 'outptu' "
             "(did you mean 'output'?)") in result.stdout
 
 
@@ -85,12 +89,18 @@ def test_report_page_and_json_list_every_block(site):
     (site / "content" / "posts" / "broken.md").write_text(BROKEN_POST)
     build(site / "content", site / "out")
     report = json.loads((site / "out" / "snippets" / "report.json").read_text())
-    assert report["summary"] == {"blocks": 3, "passed": 2, "failed": 1, "skipped": 0, "not_run": 0}
-    assert report["python_version"] == ".".join(map(str, sys.version_info[:3]))
+    each = {"passed": 2, "failed": 1, "skipped": 0, "not_run": 0, "not_applicable": 0}
+    assert report["summary"] == {"blocks": 3, **each, "by_python": {version: each for version in PYTHONS}}
+    assert [python["version"] for python in report["pythons"]] == PYTHONS
+    assert all(python["full_version"].startswith(python["version"] + ".") for python in report["pythons"])
+    assert [environment["python"][:4] for environment in report["environments"]] == PYTHONS
+    assert all(environment["lock"] == [] for environment in report["environments"])  # the standard library
     broken = next(d for d in report["documents"] if d["url"] == "2024/broken/")
     assert [(b["line"], b["status"]) for b in broken["blocks"]] == [(8, "passed"), (15, "failed")]
+    assert broken["blocks"][1]["failed_on"] == PYTHONS
     assert report["sandbox"] == {"sealed": True, "unsealed_because": ""}
-    assert all(block["sealed"] and not block["network"] for block in broken["blocks"])
+    runs = [run for block in broken["blocks"] for run in block["runs"].values()]
+    assert len(runs) == 2 * N and all(run["sealed"] and not run["network"] for run in runs)
     assert broken["title"] == "Broken"
     page = (site / "out" / "snippets" / "index.html").read_text()
     assert "Snippet verification report" in page
@@ -100,7 +110,7 @@ def test_report_page_and_json_list_every_block(site):
     assert "Each post ran sealed" in page
     fine = next(d for d in report["documents"] if d["url"] != "2024/broken/")
     badge = (site / "out" / fine["url"] / "index.html").read_text().split('class="snippet-badge"')[1].split("</a>")[0]
-    assert " · sealed · Python " in badge
+    assert f"1 snippet verified on Python {' · '.join(PYTHONS)} · sealed · " in badge
 
 
 def test_disabled_verification_runs_nothing_and_leaves_no_placeholder(site):

@@ -66,10 +66,10 @@ def test_every_expected_interpreter_is_found():
 def test_the_runtime_runs_blocks_under(minor, spawn):
     interpreter = INTERPRETERS[minor]
     config = Config(timeout=20, memory_limit_mb=512, jobs=2, cache_dir=None)
-    jobs, _ = plan_document(read_document(POST, "content/posts/versions.md"))
+    jobs, _ = plan_document(read_document(POST, "content/posts/versions.md"), [interpreter])
     service = snippet_service(config, spawn=spawn, python=interpreter.path)
     with contextlib.closing(service):
-        answers = [service().submit(job_request(job, config, interpreter.path)) for job in jobs]
+        answers = [service().submit(job_request(job, config)) for job in jobs]
         results = {result.block.number: result
                    for job, answer in zip(jobs, answers, strict=True) for result in job_results(job, answer)}
     major, minor_number = interpreter.version.split(".")[:2]

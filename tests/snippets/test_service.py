@@ -291,7 +291,7 @@ def test_a_service_killed_mid_build_is_restarted_and_its_posts_run_again(tmp_pat
             for name, code in (("slow", slow), ("next", "print('next done')"))]
     service = snippet_service(settings)
     try:
-        answers = [service().submit(job_request(job, settings, sys.executable)) for job in jobs]
+        answers = [service().submit(job_request(job, settings)) for job in jobs]
         deadline = time.monotonic() + 10
         while not processes_running(["sleep", marker], wait=0):
             assert time.monotonic() < deadline
@@ -300,7 +300,7 @@ def test_a_service_killed_mid_build_is_restarted_and_its_posts_run_again(tmp_pat
         [slow_result], [next_result] = [job_results(job, answer) for job, answer in zip(jobs, answers, strict=True)]
         assert (slow_result.status, slow_result.stdout) == ("passed", "slow done\n")
         assert (next_result.status, next_result.stdout) == ("passed", "next done\n")
-        later = job_results(jobs[1], service().submit(job_request(jobs[1], settings, sys.executable)))
+        later = job_results(jobs[1], service().submit(job_request(jobs[1], settings)))
         assert later[0].status == "passed"  # the restarted service takes new jobs
     finally:
         service.close()
@@ -331,11 +331,11 @@ def test_a_service_that_dies_while_idle_is_replaced():
     [job], _ = plan_document(read_document(fence("print('ran')"), "content/posts/p.md"))
     service = snippet_service(settings)
     try:
-        assert job_results(job, service().submit(job_request(job, settings, sys.executable)))[0].status == "passed"
+        assert job_results(job, service().submit(job_request(job, settings)))[0].status == "passed"
         dead = service().current
         dead.process.kill()
         dead.reader.join(10)
-        [result] = job_results(job, service().submit(job_request(job, settings, sys.executable)))
+        [result] = job_results(job, service().submit(job_request(job, settings)))
         assert (result.status, result.stdout) == ("passed", "ran\n") and service().current is not dead
     finally:
         service.close()

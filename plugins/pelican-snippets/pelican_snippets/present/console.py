@@ -18,14 +18,15 @@ from ..model import FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SKIPPED, count
 def failure_lines(results: list, problems: list, details: bool = True) -> list:
     """The error lines, each followed by its traceback indented (`details`), in source order.
 
-    A block that failed alike on several Pythons (the same line, message and
-    traceback) gets one line naming them all.
+    A block that failed alike on several Pythons (at the same line, with the
+    same message) gets one line naming them all, and the first one's traceback:
+    theirs differ only in how each version draws it.
     """
     lines = [problem.error_line() for problem in problems]
-    alike = {}   # (where, label, message, details) -> the failed results
+    alike = {}   # (where, label, message) -> the failed results
     for result in results:
         if result.status == FAILED:
-            alike.setdefault((result.where, result.block.label, result.message, result.details), []).append(result)
+            alike.setdefault((result.where, result.block.label, result.message), []).append(result)
     for failed in alike.values():
         lines.append(failed[0].error_line([result.python_minor for result in failed if result.python]))
         if details and failed[0].details:

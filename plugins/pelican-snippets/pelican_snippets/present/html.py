@@ -18,11 +18,18 @@ def by_block(results: list) -> dict:
 
 def block_html(results: list, show_failures: bool) -> str:
     """The HTML under one block, from its results on every interpreter: an error box for each
-    Python it failed on, else what it passing shows (one output panel: the outputs agree)."""
+    way it failed, naming the Pythons it failed that way on, else what it passing shows (one
+    output panel: the outputs agree)."""
     applicable = [result for result in results if result.status != NOT_APPLICABLE] or results[:1]
-    failed = [result for result in applicable if result.status == FAILED]
-    if failed:
-        return "".join(_error_box(result, len(applicable) > 1) for result in failed) if show_failures else ""
+    alike = {}  # (line, message) -> the Pythons it failed that way on
+    for result in applicable:
+        if result.status == FAILED:
+            alike.setdefault((result.line, result.message), []).append(result)
+    if alike:
+        if not show_failures:
+            return ""
+        return "".join(_error_box(failed[0], [result.python_minor for result in failed if result.python])
+                       for failed in alike.values())
     return result_html(applicable[0], show_failures)
 
 
@@ -34,7 +41,7 @@ def result_html(result: Result, show_failures: bool) -> str:
     if result.status == FAILED:
         if not show_failures:
             return ""
-        return _error_box(result)
+        return _error_box(result, [result.python_minor] if result.python else [])
     if result.status in (NOT_RUN, NOT_APPLICABLE):
         return f'<p class="snippet-note snippet-not-run">{escape(_sentence(result.message))}</p>'
     html = ""
@@ -55,8 +62,8 @@ def _output_panel(stdout):
             f'<pre><code>{escape(stdout.rstrip()) or "(nothing printed)"}</code></pre></div>')
 
 
-def _error_box(result, name_python=True):
-    on = f" on Python {result.python_minor}" if result.python and name_python else ""
+def _error_box(result, pythons=()):
+    on = f" on Python {', '.join(pythons)}" if pythons else ""
     title = f"This snippet failed{on}: {result.where}: {result.block.label} {result.message}"
     body = "\n\n".join(part for part in (result.details, _printed(result)) if part)
     pre = f"<pre><code>{escape(body)}</code></pre>" if body else ""
