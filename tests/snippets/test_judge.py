@@ -5,10 +5,13 @@ import dataclasses
 
 import pytest
 
+from pelican_snippets.config import Config
 from pelican_snippets.extract.collect import read_document
-from pelican_snippets.integrations.update import apply_edits, conditions, plan_edits
+from pelican_snippets.integrations.update import apply_edits, conditions, plan_edits, update_file
+from pelican_snippets.matrix.interpreters import find_interpreters
 from pelican_snippets.model import FAILED, NOT_APPLICABLE, PASSED, Result
 from pelican_snippets.verify.judge import judge, matches
+from pelican_snippets.verify.pipeline import verify_documents
 
 from .helpers import fence, judged
 
@@ -193,3 +196,22 @@ def test_a_new_fence_is_longer_than_a_fence_line_in_its_text():
 ])
 def test_conditions_select_exactly_the_minor_versions(versions, specifiers):
     assert conditions(versions) == specifiers
+
+
+MATRIX = {minor: found for minor, found in find_interpreters().items() if minor in ("3.10", "3.12")}
+
+
+@pytest.mark.skipif(len(MATRIX) < 2, reason="needs Python 3.10 and 3.12 on this machine")
+def test_update_on_two_pythons_writes_the_fence_of_the_one_whose_output_changed(tmp_path):
+    post = tmp_path / "p.md"
+    code = 'import sys\nprint("new" if sys.version_info >= (3, 12) else "old")'
+    original = "Title: T\n\n" + fence(code) + "\n" + fence("old", "output") + "\nAfter.\n"
+    post.write_text(original)
+    config = Config(jobs=1, cache_dir=str(tmp_path / "cache"), pythons=("3.10", "3.12"))
+    lines, failures = update_file(post, config)
+    assert (lines, failures) == ([11], [])
+    assert post.read_text() == original.replace("```\n\nAfter.", "```\n\n```output python==3.12.*\nnew\n```\n\nAfter.")
+    assert update_file(post, config) == ([], [])   # both Pythons now print what their fence says
+    verification = verify_documents([read_document(post.read_text(), "p.md")], config)
+    assert sorted((result.python_minor, result.status) for result in verification.all_results()) == [
+        ("3.10", "passed"), ("3.12", "passed")]
