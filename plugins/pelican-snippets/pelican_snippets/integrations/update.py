@@ -56,13 +56,13 @@ class Edit:
         return self.at + 1 if self.when else self.fence.line
 
 
-def update_file(path, config: Config) -> tuple:
+def update_file(path, config: Config, matrix=None) -> tuple:
     """Update one Markdown file; return the lines of the fences rewritten or put in, and the failures left."""
     path = Path(path)
     raw = path.read_bytes()
     text = raw.decode("utf-8-sig")
     document = read_document(text, display_path(path), config.languages)
-    verification = verify_documents([document], config, check_output=False)
+    verification = verify_documents([document], config, check_output=False, matrix=matrix)
     results = verification.all_results()
     failures = [result for result in results if result.status != PASSED]
     edits = plan_edits(results)
