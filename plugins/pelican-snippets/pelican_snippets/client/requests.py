@@ -58,8 +58,19 @@ def job_results(job: Job, answer: Future) -> list[Result]:
         return [replace(Result.service_stopped(block, str(stopped)), python=job.interpreter.version)
                 for block in job.blocks]
     python = job.interpreter.version
-    return [Result.from_outcome(block, outcome, python=python)
+    return [_hint_at_dependencies(Result.from_outcome(block, outcome, python=python))
             for block, outcome in zip(job.blocks, outcomes, strict=True)]
+
+
+UNDECLARED = "; a post's snippets can import the standard library and the packages of its Dependencies header, " \
+             "nothing else"
+
+
+def _hint_at_dependencies(result: Result) -> Result:
+    """A block that could not import a module says where its modules come from."""
+    if result.failed and result.message.startswith("raised ModuleNotFoundError"):
+        return replace(result, message=result.message + UNDECLARED)
+    return result
 
 
 def run_job(job: Job, config: Config, service) -> list[Result]:
