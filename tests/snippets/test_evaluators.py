@@ -5,7 +5,6 @@ calling sys.exit; the post's namespace; pycon sessions; shell blocks and
 console transcripts.
 """
 
-import sys
 
 from pelican_snippets.client.requests import job_request
 from pelican_snippets.config import Config

@@ -21,7 +21,7 @@ from pelican_snippets.extract.collect import read_document
 from pelican_snippets.matrix.interpreters import find_interpreters
 from pelican_snippets.verify.pipeline import verify_documents
 
-from .helpers import N, PYTHONS, ROOT, build, settings_file
+from .helpers import PYTHONS, ROOT, N, build, settings_file
 
 NEEDS_311 = """Title: Tomllib
 Date: 2024-05-01 10:00
@@ -100,7 +100,7 @@ def test_a_snippet_that_passes_on_311_and_later_fails_on_310_only(site):
     [block] = report_of(site)["documents"][0]["blocks"]
     assert block["failed_on"] == ["3.10"]
     assert {version: run["status"] for version, run in block["runs"].items()} == {
-        "3.10": "failed", **{version: "passed" for version in PYTHONS[1:]}}
+        "3.10": "failed", **dict.fromkeys(PYTHONS[1:], "passed")}
     page = (site / "out" / "2024" / "tomllib" / "index.html").read_text()
     assert "This snippet failed on Python 3.10:" in page
 
@@ -256,5 +256,5 @@ def test_the_interpreters_share_the_jobs_places(tmp_path):
     assert len(results) == 6 and all(result.status == "passed" for result in results), results
     assert {result.python_minor for result in results} == {"3.10", "3.12"}
     spans = sorted(tuple(map(float, result.stdout.split()[:2])) for result in results)
-    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:])), spans
+    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False)), spans
     assert time.time() - spans[0][0] >= 6 * 0.3

@@ -4,11 +4,10 @@ Whole builds of small fixture sites, with the real settings, theme and plugins.
 """
 
 import json
-import sys
 
 import pytest
 
-from .helpers import BROKEN_POST, GOOD_POST, N, ON_ALL, PYTHONS, build, on_each, settings_file
+from .helpers import BROKEN_POST, GOOD_POST, ON_ALL, PYTHONS, N, build, on_each, settings_file
 
 
 @pytest.fixture
@@ -90,7 +89,7 @@ def test_report_page_and_json_list_every_block(site):
     build(site / "content", site / "out")
     report = json.loads((site / "out" / "snippets" / "report.json").read_text())
     each = {"passed": 2, "failed": 1, "skipped": 0, "not_run": 0, "not_applicable": 0}
-    assert report["summary"] == {"blocks": 3, **each, "by_python": {version: each for version in PYTHONS}}
+    assert report["summary"] == {"blocks": 3, **each, "by_python": dict.fromkeys(PYTHONS, each)}
     assert [python["version"] for python in report["pythons"]] == PYTHONS
     assert all(python["full_version"].startswith(python["version"] + ".") for python in report["pythons"])
     assert [environment["python"][:4] for environment in report["environments"]] == PYTHONS

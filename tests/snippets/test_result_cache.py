@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from .helpers import GOOD_POST, N, ON_ALL, THIS, build, settings_file
+from .helpers import GOOD_POST, ON_ALL, THIS, N, build, settings_file
 
 OTHER_POST = """Title: Other
 Date: 2024-05-03 10:00

@@ -10,11 +10,11 @@ import os
 
 import pytest
 
-from pelican_snippets.matrix.interpreters import find_interpreters, search_places
 from pelican_snippets.client.requests import job_request, job_results
 from pelican_snippets.client.service import snippet_service
 from pelican_snippets.config import Config
 from pelican_snippets.extract.collect import read_document
+from pelican_snippets.matrix.interpreters import find_interpreters, search_places
 from pelican_snippets.plan import plan_document
 
 OLDEST = (3, 9)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import fcntl
+import functools
 import glob
 import hashlib
-import functools
 import json
 import os
 import re
