@@ -226,6 +226,12 @@ True
     result = build(site / "content", site / "out")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"✓ 2 snippets verified on Python {' · '.join(PYTHONS)}" in badge(site, "versions")
+    page = (site / "out" / "2024" / "versions" / "index.html").read_text()
+    assert "Raised ModuleNotFoundError: No module named &#x27;tomllib&#x27; on Python 3.10, as intended." in page
+    assert f"Raised nothing on Python {', '.join(PYTHONS[1:])}, as expected." in page
+    # Readers see both output fences, each saying which Pythons it is for.
+    assert re.search(r'snippet-when">On Python(&nbsp;| )&lt;3.12:</p>', page)
+    assert re.search(r'snippet-when">On the other(&nbsp;| )Pythons:</p>', page)
 
 
 def test_the_command_line_runs_one_interpreter(site):

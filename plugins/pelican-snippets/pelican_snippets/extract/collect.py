@@ -18,6 +18,7 @@ import functools
 import os
 import re
 from collections import Counter
+from html import escape
 from pathlib import Path
 
 from markdown import Markdown
@@ -156,7 +157,13 @@ class SnippetCollector(Preprocessor):
                             end_line=fence.close_index + 1, when=when)
         if when:
             block = dataclasses.replace(block, expected_variants=block.expected_variants + (expected,))
+            # Readers see every fence: this one says which Pythons it is for.
+            label = f'<p class="snippet-note snippet-when">On Python {escape(when)}:</p>'
+            replacements[fence.open_index] = [self.md.htmlStash.store(label), ""] + replacements[fence.open_index]
         else:
+            if block.expected_variants:
+                label = '<p class="snippet-note snippet-when">On the other Pythons:</p>'
+                replacements[fence.open_index] = [self.md.htmlStash.store(label), ""] + replacements[fence.open_index]
             block = dataclasses.replace(block, expected=expected)
         blocks[previous[1]] = block
         return True

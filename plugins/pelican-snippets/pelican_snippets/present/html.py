@@ -30,7 +30,29 @@ def block_html(results: list, show_failures: bool) -> str:
             return ""
         return "".join(_error_box(failed[0], [result.python_minor for result in failed if result.python])
                        for failed in alike.values())
-    return result_html(applicable[0], show_failures)
+    first = applicable[0]
+    if first.status == PASSED and first.block.options.raises_variants:
+        return _raised_by_version(applicable) + (_output_panel(first.stdout) if first.block.options.output else "")
+    return result_html(first, show_failures)
+
+
+def _raised_by_version(results):
+    """The note under a block expected to raise something different on some Pythons: each version's."""
+    raised = {}
+    for result in results:
+        if result.block.options.raises_on(result.python):
+            raised.setdefault(result.message, []).append(result.python_minor)
+        else:
+            raised.setdefault("", []).append(result.python_minor)
+    notes = []
+    for message, versions in raised.items():
+        on = f"on Python {', '.join(versions)}"
+        if not message:
+            notes.append(f"Raised nothing {on}, as expected.")
+        else:
+            what, intended, _ = message.rpartition(", as intended")
+            notes.append(_sentence(f"{what} {on}, as intended" if intended else f"{message} {on}"))
+    return "".join(f'<p class="snippet-note snippet-raises">{escape(note)}</p>' for note in notes)
 
 
 def result_html(result: Result, show_failures: bool) -> str:
