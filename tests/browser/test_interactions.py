@@ -215,6 +215,8 @@ def test_code_blocks_scroll_sideways_and_are_reachable_by_keyboard(open_tab, sit
             assert state["tabindex"] == "0" and state["role"] == "region" and state["label"], state
         else:
             assert state["tabindex"] is None and state["role"] is None, state
+    labels = [state["label"] for state in states if state["scrolls"]]
+    assert len(labels) == len(set(labels)), labels  # each region a name of its own
     # A focused wide block scrolls with the arrow keys.
     wide = page.locator(".highlight pre[tabindex='0']").first
     wide.focus()

@@ -77,9 +77,18 @@
     var scrolls = pres.map(function (pre, i) {
       return columns[i] * column > pre.parentNode.clientWidth - padding;
     });
+    // Each region needs a name of its own: a label that repeats is numbered ("python code 2").
+    var labels = pres.map(function (pre, i) { return scrolls[i] ? label(pre) : ""; });
+    var seen = {};
+    var names = labels.map(function (name) {
+      if (!name) return "";
+      seen[name] = (seen[name] || 0) + 1;
+      var total = labels.filter(function (other) { return other === name; }).length;
+      return total > 1 ? name + " " + seen[name] : name;
+    });
     pres.forEach(function (pre, i) {  // all reads above, all writes here: one layout
       ["tabindex", "role", "aria-label"].forEach(function (name, j) {
-        if (scrolls[i]) pre.setAttribute(name, ["0", "region", label(pre)][j]);
+        if (scrolls[i]) pre.setAttribute(name, ["0", "region", names[i]][j]);
         else pre.removeAttribute(name);
       });
     });
