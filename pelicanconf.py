@@ -110,6 +110,9 @@ SNIPPETS = {
     # Every post runs on each of these (found on PATH, in pyenv's versions, or among uv's Pythons),
     # in an environment holding only the packages its `Dependencies:` header declares.
     "pythons": ["3.10", "3.11", "3.12", "3.13"],
+    # Where those environments are kept (default: in cache_dir); a folder outside the project can
+    # serve several clones or blogs.
+    "environments_dir": os.environ.get("SNIPPETS_ENVIRONMENTS_DIR") or None,
     # Results of unchanged snippets are reused from here (delete it, or SNIPPETS_REFRESH=1, to re-run all).
     "cache_dir": os.environ.get("SNIPPETS_CACHE_DIR", str(Path(__file__).resolve().parent / ".snippets-cache")),
 }

@@ -35,6 +35,10 @@ from typing import NamedTuple
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The posts' environments (uv venvs: numpy's and scikit-learn's on four Pythons) are made once
+# for the whole session, where `./dev build` keeps them: every fixture site and clone has a cache
+# of its own and would make them again. Tests about making environments choose their own folder.
+os.environ.setdefault("SNIPPETS_ENVIRONMENTS_DIR", str(ROOT / ".snippets-cache" / "environments"))
 
 
 class Build(NamedTuple):

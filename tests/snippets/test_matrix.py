@@ -145,7 +145,8 @@ def test_the_builds_own_packages_are_out_of_reach(site):
 def test_a_warm_rebuild_makes_no_environment_and_works_offline(site):
     require(shutil.which("unshare"), "unshare (util-linux) is needed to cut the network")
     post(site, "six", WITH_SIX)
-    first = build(site / "content", site / "out")
+    own = {"SNIPPETS_ENVIRONMENTS_DIR": ""}  # in the site's cache, not the session's shared folder
+    first = build(site / "content", site / "out", **own)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "building the environment for Python" in first.stdout
     environments = site / "cache" / "environments"
@@ -157,7 +158,7 @@ def test_a_warm_rebuild_makes_no_environment_and_works_offline(site):
         ["unshare", "--net", "--map-root-user", sys.executable, "-m", "pelican", str(site / "content"),
          "-s", "pelicanconf.py", "-o", str(site / "out")],
         cwd=ROOT, capture_output=True, text=True,
-        timeout=300, env={**os.environ, "SNIPPETS_CACHE_DIR": str(site / "cache")})
+        timeout=300, env={**os.environ, "SNIPPETS_CACHE_DIR": str(site / "cache"), **own})
     assert offline.returncode == 0, offline.stdout + offline.stderr
     assert f"{N} run now, 0 from cache" in offline.stdout
     assert "building the environment" not in offline.stdout
@@ -264,3 +265,40 @@ def test_the_interpreters_share_the_jobs_places(tmp_path):
     spans = sorted(tuple(map(float, result.stdout.split()[:2])) for result in results)
     assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False)), spans
     assert time.time() - spans[0][0] >= 6 * 0.3
+
+
+@pytest.mark.parametrize(("pythons", "why"), [
+    ("3.12", "a list of distinct Python versions such as"),
+    (["3.12", "3.12"], "a list of distinct Python versions such as"),
+    (["3.1O"], "a list of distinct Python versions such as"),
+    ([3.12], "a list of distinct Python versions such as"),
+])
+def test_a_wrong_pythons_setting_is_refused_naming_it(pythons, why):
+    from pelican_snippets.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=r"SNIPPETS\['pythons'\] must be " + why):
+        load_config({"SNIPPETS": {"pythons": pythons}})
+    with pytest.raises(ConfigError, match=r"SNIPPETS\['environments_dir'\] must be a directory path"):
+        load_config({"SNIPPETS": {"environments_dir": ""}})
+
+
+def test_a_run_is_keyed_by_its_interpreters_full_version_and_its_environments_lock():
+    """An upgraded interpreter (3.12.1 to 3.12.2), or one package of one environment, changes the key
+    of the runs on it; a key depends on nothing else of the machine (the other interpreters' runs
+    keep theirs: test_adding_an_interpreter_runs_only_on_that_one)."""
+    from pelican_snippets.matrix.environments import Environment
+    from pelican_snippets.matrix.interpreters import Interpreter
+    from pelican_snippets.plan import plan_document
+    from pelican_snippets.verify.key import job_key
+
+    config = Config()
+    old, new = Interpreter("3.12.1", "/p/3.12/python", "cb0d0d0a"), Interpreter("3.12.2", "/p/3.12/python", "cb0d0d0a")
+    document = read_document(WITH_SIX, "content/posts/six.md")
+
+    def key(interpreter, lock=("six==1.16.0",)):
+        [job], _ = plan_document(document, [interpreter])
+        return job_key(job, config, Environment(interpreter, ("six==1.16.0",), "/e", lock, built=False))
+
+    assert key(old) == key(Interpreter("3.12.1", "/elsewhere/python3.12", "cb0d0d0a"))  # where it is: no matter
+    assert key(old) != key(new)                          # the interpreter upgraded
+    assert key(old, ("six==1.17.0",)) != key(old)        # one package of its environment upgraded

@@ -97,10 +97,11 @@ def test_a_package_upgraded_in_one_environment_reruns_only_the_posts_that_use_it
     so the post that declares six runs again on every Python, and the other post runs nothing."""
     post = site / "content" / "posts" / "other.md"
     post.write_text(OTHER_POST.replace("Summary: Another post.", "Summary: Another post.\nDependencies: six"))
-    old = build(site / "content", site / "out", UV_EXCLUDE_NEWER="2021-01-01T00:00:00Z")
+    own = {"SNIPPETS_ENVIRONMENTS_DIR": ""}  # in the site's cache, not the session's shared folder
+    old = build(site / "content", site / "out", UV_EXCLUDE_NEWER="2021-01-01T00:00:00Z", **own)
     assert counts(old) == (2 * N, 0), old.stdout + old.stderr
     assert "six 1.15.0" in old.stdout
-    new = build(site / "content", site / "out", SNIPPETS_REFRESH_ENVIRONMENTS="1")
+    new = build(site / "content", site / "out", SNIPPETS_REFRESH_ENVIRONMENTS="1", **own)
     assert counts(new) == (N, N), new.stdout + new.stderr
     assert "six 1.15.0" not in new.stdout and "six 1." in new.stdout
 

@@ -23,6 +23,7 @@ DEFAULTS = {
     "refresh": False,
     "sandbox": "auto",
     "pythons": [],
+    "environments_dir": None,
     "refresh_environments": False,
 }
 POLICIES = ("report", "fail")
@@ -54,6 +55,7 @@ class Config:
     refresh: bool = False          # ignore stored results (they are replaced)
     sandbox: str = AUTO            # seal each post's process: "auto", "required" or "off"
     pythons: tuple = ()            # the interpreters to verify on, "3.12"...; (): the build's own
+    environments_dir: str | None = None  # where the environments are kept; None: in cache_dir
     refresh_environments: bool = False  # rebuild the posts' environments (matrix/environments.py)
     private_paths: tuple = ()      # not a setting: the project's folders the build names (sealed runs
                                    # cannot see them)
@@ -97,6 +99,9 @@ def load_config(settings: dict) -> Config:
     _check(_names(values["pythons"]) and all(PYTHON_VERSION.fullmatch(v) for v in values["pythons"])
            and len(set(values["pythons"])) == len(values["pythons"]), "pythons",
            'a list of distinct Python versions such as ["3.10", "3.11"] ([] for the build\'s own)', values)
+    _check(values["environments_dir"] is None
+           or (isinstance(values["environments_dir"], str) and values["environments_dir"]),
+           "environments_dir", "a directory path, or None to keep them in cache_dir", values)
     _check(isinstance(values["refresh_environments"], bool), "refresh_environments", "True or False", values)
     return Config(
         enabled=values["enabled"],
@@ -112,6 +117,7 @@ def load_config(settings: dict) -> Config:
         refresh=values["refresh"] or os.environ.get("SNIPPETS_REFRESH") == "1",
         sandbox=values["sandbox"],
         pythons=tuple(values["pythons"]),
+        environments_dir=values["environments_dir"],
         # SNIPPETS_REFRESH_ENVIRONMENTS=1 rebuilds the environments (`invoke snippets --refresh-environments`).
         refresh_environments=values["refresh_environments"] or os.environ.get("SNIPPETS_REFRESH_ENVIRONMENTS") == "1",
     )

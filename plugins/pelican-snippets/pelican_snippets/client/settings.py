@@ -33,8 +33,7 @@ def sandbox_paths(config: Config, spawn: bool = False) -> tuple[list, list]:
     (the interpreter's folders the service keeps itself).
     """
     hide = [os.path.expanduser("~"), os.getcwd(), *config.private_paths]
-    if config.cache_dir:
-        hide.append(config.cache_dir)
+    hide += [folder for folder in (config.cache_dir, config.environments_dir) if folder]
     for name in ("XDG_RUNTIME_DIR", "GNUPGHOME", "SSH_AUTH_SOCK", "AWS_CONFIG_FILE", "KUBECONFIG"):
         value = os.environ.get(name)
         if value:

@@ -19,7 +19,8 @@ from pelican.utils import pelican_open
 from .. import internals
 from ..config import ConfigError, load_config, sandbox_required_but
 from ..extract.collect import INPUTS_KEY, METADATA_KEY, SnippetCollector, declared_inputs, display_path, new_document
-from ..matrix.pythons import PythonMissing, resolve_pythons
+from ..matrix.interpreters import this_interpreter
+from ..matrix.pythons import Matrix, PythonMissing, resolve_pythons
 from ..present.console import failure_lines, print_report, progress_bar
 from ..present.html import fill_placeholders, summarize
 from ..present.site_page import CONTEXT_KEY, SnippetReportGenerator, get_generators
@@ -49,7 +50,8 @@ def configure(pelican_object) -> None:
     private = [settings.get(name) for name in ("PATH", "OUTPUT_PATH", "CACHE_PATH")]
     settings["SNIPPETS_CONFIG"] = config = dataclasses.replace(config, private_paths=tuple(filter(None, private)))
     try:
-        settings["SNIPPETS_MATRIX"] = resolve_pythons(config) if config.enabled else None
+        # Disabled, nothing runs: the interpreters are not looked for.
+        settings["SNIPPETS_MATRIX"] = resolve_pythons(config) if config.enabled else Matrix((this_interpreter(),))
     except PythonMissing as error:
         raise VerificationFailed(str(error).removeprefix("snippets: ")) from None
 

@@ -209,11 +209,11 @@ class Verifier:
 
 
 def environments_folder(config: Config) -> str | None:
-    """Where the environments are kept: in the cache directory, or (None) a temporary folder
-    when there is no cache, or it cannot be written."""
-    if not config.cache_dir:
+    """Where the environments are kept: `environments_dir`, else in the cache directory, or (None)
+    a temporary folder when there is no cache, or it cannot be written."""
+    if not (config.environments_dir or config.cache_dir):
         return None
-    folder = os.path.join(config.cache_dir, ENVIRONMENTS)
+    folder = config.environments_dir or os.path.join(config.cache_dir, ENVIRONMENTS)
     try:
         os.makedirs(folder, exist_ok=True)
         return folder
