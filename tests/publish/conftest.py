@@ -37,6 +37,8 @@ TASK_TIMEOUT = 600
 @dataclass
 class Blog:
     path: Path
+    snippet_results: Path | None = None  # a result cache shared by the session's copies
+
 
     @property
     def posts(self):
@@ -52,6 +54,8 @@ class Blog:
         """The test's environment; BLOG_* settings come only from `env`."""
         environ = {k: v for k, v in os.environ.items()
                    if not k.startswith("BLOG_") and k != "SSH_AUTH_SOCK"}
+        if self.snippet_results:  # every copy has the same posts: their snippets run once a session
+            environ["SNIPPETS_CACHE_DIR"] = str(self.snippet_results)
         environ.update(env or {})
         return environ
 
@@ -80,12 +84,17 @@ def _not_copied(directory, names):
     return {name for name in names if name in ("__pycache__", ".snippets-cache")}
 
 
+@pytest.fixture(scope="session")
+def snippet_results(tmp_path_factory):
+    return tmp_path_factory.mktemp("publish-snippet-results")
+
+
 @pytest.fixture
-def blog(tmp_path):
+def blog(tmp_path, snippet_results):
     require_tool("git")
     path = tmp_path / "blog"
     shutil.copytree(REPO, path, ignore=_not_copied)
-    site = Blog(path)
+    site = Blog(path, snippet_results)
     site.posts.mkdir(parents=True, exist_ok=True)
     for name in ("publish-fixture-keep.md", "publish-fixture-remove.md"):
         site.add_post(name)

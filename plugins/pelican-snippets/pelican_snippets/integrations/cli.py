@@ -14,8 +14,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-# The snippet services start with the first post that runs: the rest of the posts
-# are read while they boot.
+# The snippet services start as soon as the settings are read: the rest (the pipeline,
+# the cache, the reader and Markdown) and the posts are read while they boot.
 
 
 def markdown_files(paths) -> Iterator[Path]:
@@ -68,14 +68,30 @@ def main(argv: list | None = None) -> int:
     files = list(markdown_files(paths))
     if args.update:
         return update(files, config, matrix)
+    services, environments = boot(config, matrix)
     from ..present.console import print_report
     from ..verify.pipeline import verify_documents
-    verification = verify_documents(read_posts(files, config), config, matrix=matrix)
+    verification = verify_documents(read_posts(files, config), config, matrix=matrix, services=services,
+                                    environments=environments)
     print_report(verification, write=print)
     if verification.sealed is False and config.sandbox == REQUIRED:
         print(f"snippets: {sandbox_required_but(verification.unsealed_because)}", file=sys.stderr)
         return 2
     return 1 if verification.failed else 0
+
+
+def boot(config, matrix):
+    """Start the service of each interpreter's plain environment (most posts declare nothing)
+    where it is made already: they boot while the rest of the command is imported and the
+    posts are read."""
+    from ..client.services import Services
+    from ..matrix.environments import environments_for
+    environments, services = environments_for(config), Services(config)
+    for interpreter in matrix.interpreters:
+        made = environments.get(interpreter)
+        if made.done() and made.exception() is None:
+            services.boot(made.result())
+    return services, environments
 
 
 def read_posts(files, config) -> Iterator:

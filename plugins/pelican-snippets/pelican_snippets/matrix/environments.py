@@ -16,6 +16,7 @@ import functools
 import glob
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -25,8 +26,6 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-
-from packaging.requirements import InvalidRequirement, Requirement
 
 from .interpreters import Interpreter
 
@@ -64,7 +63,15 @@ class EnvironmentFailed(Exception):
 
 
 def normalise(requirements) -> tuple:
-    """Sorted, deduplicated `str(Requirement)`s, so that spelling differences share one environment."""
+    """Sorted, deduplicated `str(Requirement)`s, so that spelling differences share one environment.
+
+    packaging is imported only for a post that declares something: it costs more than a warm
+    build's whole lookup of its environments.
+    """
+    if not requirements:
+        return ()
+    from packaging.requirements import Requirement
+
     return tuple(sorted({str(Requirement(text)) for text in requirements}))
 
 
@@ -116,6 +123,8 @@ def condense(stderr: str) -> str:
 
 def culprits(requirements: tuple, message: str) -> tuple:
     """The declared requirements whose names uv's message mentions; all of them if it names none."""
+    from packaging.requirements import Requirement
+
     named = []
     for text in requirements:
         parts = re.split(r"[-_.]+", canonical(Requirement(text).name))
@@ -175,7 +184,7 @@ class Environments:
         """The environment, at once if the cache has it (no subprocess), else built in the background."""
         try:
             requirements = normalise(requirements)
-        except InvalidRequirement as error:
+        except ValueError as error:  # packaging's InvalidRequirement
             return failed(EnvironmentFailed(f"invalid requirement: {error}", tuple(requirements)))
         key = (interpreter.path, interpreter.version, requirements)
         with self.mutex:
@@ -290,3 +299,23 @@ def failed(error: Exception) -> concurrent.futures.Future:
     future = concurrent.futures.Future()
     future.set_exception(error)
     return future
+
+
+def environments_folder(config) -> str | None:
+    """Where the environments are kept: `environments_dir`, else in the cache directory, or (None)
+    a temporary folder when there is no cache, or it cannot be written."""
+    if not (config.environments_dir or config.cache_dir):
+        return None
+    folder = config.environments_dir or os.path.join(config.cache_dir, "environments")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        return folder
+    except OSError as error:
+        logging.getLogger(__name__).warning(
+            "snippets: the environments are made in a temporary folder, %s being unusable (%s)", folder, error)
+        return None
+
+
+def environments_for(config, report=None) -> Environments:
+    """The Environments of a build with these settings (config.py's Config)."""
+    return Environments(environments_folder(config), refresh=config.refresh_environments, report=report)

@@ -12,8 +12,6 @@ everything in one Verification.
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future
@@ -22,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..matrix.environments import EnvironmentFailed, Environments
+from ..matrix.environments import EnvironmentFailed, Environments, environments_for
 from ..matrix.pythons import Matrix, resolve_pythons
 from ..model import NOT_RUN, Document, Problem, Result
 from ..plan import Job, plan_document
@@ -33,8 +31,6 @@ from .store import ResultCache
 if TYPE_CHECKING:  # the client is imported when the first job runs
     from ..client.services import Services
 
-ENVIRONMENTS = "environments"  # their folder in the cache directory
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -84,14 +80,13 @@ class Verifier:
     """
 
     def __init__(self, config: Config, check_output: bool = True, services: Services | None = None,
-                 matrix: Matrix | None = None, report=None) -> None:
+                 matrix: Matrix | None = None, report=None, environments: Environments | None = None) -> None:
         self.config = config
         self.check_output = check_output
         self.cache = ResultCache(config.cache_dir) if config.cache_dir else None
         self.started = time.perf_counter()
         self.verification = Verification(matrix=matrix or resolve_pythons(config))
-        self.environments = Environments(environments_folder(config), refresh=config.refresh_environments,
-                                         report=report)
+        self.environments = environments or environments_for(config, report)
         self.submitted = set()           # sources already planned
         self.header_lines = {}           # source -> its header's lines, for messages about its declarations
         self.pending = []                # (job, Future of its Begun)
@@ -208,29 +203,15 @@ class Verifier:
                     self.cache.close()
 
 
-def environments_folder(config: Config) -> str | None:
-    """Where the environments are kept: `environments_dir`, else in the cache directory, or (None)
-    a temporary folder when there is no cache, or it cannot be written."""
-    if not (config.environments_dir or config.cache_dir):
-        return None
-    folder = config.environments_dir or os.path.join(config.cache_dir, ENVIRONMENTS)
-    try:
-        os.makedirs(folder, exist_ok=True)
-        return folder
-    except OSError as error:
-        log.warning("snippets: the environments are made in a temporary folder, %s being unusable (%s)",
-                    folder, error)
-        return None
-
-
 def verify_documents(documents: Iterable[Document], config: Config, on_result=None, check_output: bool = True,
-                     services: Services | None = None, matrix: Matrix | None = None) -> Verification:
+                     services: Services | None = None, matrix: Matrix | None = None,
+                     environments: Environments | None = None) -> Verification:
     """Verify documents all at once (the command line, pytest, `--update`).
 
-    `services`: the caller's own, for a caller that started one early, before
-    reading its documents; they are closed here.
+    `services` and `environments`: the caller's own, for a caller that started
+    services early, before reading its documents; they are closed here.
     """
-    verifier = Verifier(config, check_output, services, matrix)
+    verifier = Verifier(config, check_output, services, matrix, environments=environments)
     try:
         for document in documents:
             verifier.submit(document)
