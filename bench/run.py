@@ -11,8 +11,14 @@ directory and measures, on that same corpus and in one run:
     information, with our pytest collection) against pytest-markdown-docs
     verifying the same blocks (the peer runs each block in-process; we
     isolate each post in its own sealed process);
-  * the `snippets` command with sandbox="off", for the cost of sealing.
-The plugin runs with its default settings, so posts are sealed where the
+  * the `snippets` command with sandbox="off", for the cost of sealing;
+  * the matrix: the same corpus verified on every interpreter of the blog's
+    `pythons` (3.10 to 3.13), cold with the command line against each
+    interpreter alone, and a warm build against the plain one; what finding
+    every environment costs a warm build; and, once, the cold cost of an
+    environment with numpy.
+The single-interpreter steps verify on the build's own Python. The plugin
+runs with its default settings otherwise, so posts are sealed where the
 kernel allows it. Prints the figures and the ratios against the targets. Not a test.
 """
 
@@ -32,6 +38,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+OWN = f"{sys.version_info.major}.{sys.version_info.minor}"
+sys.path.insert(0, str(ROOT))
+from pelicanconf import SNIPPETS as BLOG_SNIPPETS  # noqa: E402
+
+MATRIX = BLOG_SNIPPETS["pythons"]
 
 BLOCKS = [
     "import math\nvalues = [math.sqrt(n) for n in range({n} % 50 + 10)]\nprint(round(sum(values), 3))",
@@ -53,15 +64,15 @@ def write_corpus(content, posts):
             f"Slug: post-{n:04d}\nSummary: Post number {n}.\n\n{body}\n", encoding="utf-8")
 
 
-def settings(work, plugin):
+def settings(work, plugin, pythons=(OWN,)):
     """Our publish settings (the site as deployed: feeds, absolute URLs), with or without the
-    snippet plugin, caching into work/cache."""
-    path = work / ("with.py" if plugin else "plain.py")
+    snippet plugin, verifying on `pythons`, caching into work/cache."""
+    path = work / (("matrix.py" if len(pythons) > 1 else "with.py") if plugin else "plain.py")
     plugins = "PLUGINS" if plugin else "[name for name in PLUGINS if name != 'pelican_snippets']"
     path.write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom publishconf import *\n"
         f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nPLUGINS = {plugins}\n"
-        f"SNIPPETS = {{**SNIPPETS, 'cache_dir': {str(work / 'cache')!r}}}\n")
+        f"SNIPPETS = {{**SNIPPETS, 'cache_dir': {str(work / 'cache')!r}, 'pythons': {list(pythons)!r}}}\n")
     return path
 
 
@@ -90,7 +101,7 @@ def measure(posts, repeat):
     try:
         content = work / "content"
         write_corpus(content, posts)
-        plain, with_plugin = settings(work, False), settings(work, True)
+        plain, with_plugin, matrix = settings(work, False), settings(work, True), settings(work, True, MATRIX)
         outputs = iter(range(10**6))
         # Every build writes into a new, empty directory: overwriting the files of the
         # build just before makes the file system's timings swing by a second or more.
@@ -98,13 +109,16 @@ def measure(posts, repeat):
             return [PYTHON, "-m", "pelican", str(content), "-s", str(s), "-o", str(work / f"out{next(outputs)}")]
 
         def clear():
-            return shutil.rmtree(work / "cache", ignore_errors=True)
+            """The results go; the environments stay, made once (their cost is measured apart)."""
+            (work / "cache" / "results.sqlite3").unlink(missing_ok=True)
         target = content / "posts" / "post-0000.md"
         original = target.read_text()
         edits = iter(range(10**6))
         def edit():
             return target.write_text(original.replace("range(0 % 50 + 10)", f"range({next(edits) + 11})"))
         (work / "pelicanconf.py").write_text(f"PATH = 'content'\nSNIPPETS = {{'cache_dir': {str(work / 'cache')!r}}}\n")
+        (work / "matrixconf.py").write_text(
+            f"from pelicanconf import *\nSNIPPETS = {{**SNIPPETS, 'pythons': {MATRIX!r}}}\n")
         (work / "unsealed.py").write_text("from pelicanconf import *\nSNIPPETS = {**SNIPPETS, 'sandbox': 'off'}\n")
         (work / "pytest.ini").write_text("[pytest]\n")
         ours = [str(Path(PYTHON).parent / "snippets"), "--refresh"]
@@ -123,6 +137,14 @@ def measure(posts, repeat):
             ("peer: pytest-markdown-docs", lambda: peer, None, None, work),
             ("ours: snippets command, unsealed", lambda: ours + ["--settings", "unsealed.py"], clear, None, work),
             ("ours: pytest content/, cold", lambda: ours_pytest, clear, None, work),
+            # The matrix: every interpreter at once, then each alone, back to back.
+            ("matrix: snippets command, cold", lambda: ours + ["--settings", "matrixconf.py"], clear, None, work),
+            *[(f"alone: snippets --python {version}, cold",
+               lambda version=version: ours + ["--settings", "matrixconf.py", "--python", version], clear, None, work)
+              for version in MATRIX],
+            ("matrix: build, cold cache", lambda: build(matrix), clear, None, ROOT),
+            ("plain build, again", lambda: build(plain), None, None, ROOT),
+            ("matrix: build, warm cache", lambda: build(matrix), None, None, ROOT),
         ]
         # Rounds of every step, rather than each step repeated: this VM's speed drifts over
         # minutes. Within a round, what is compared runs back to back.
@@ -137,9 +159,62 @@ def measure(posts, repeat):
         cold_ran = ran(outputs_of["build, cold cache"])
         warm_ran = ran(outputs_of["build, warm cache"])
         edit_ran = ran(outputs_of["build after editing one post"])
-        return times, cpus, (cold_ran, warm_ran, edit_ran)
+        matrix_ran = ran(outputs_of["matrix: build, warm cache"])
+        lookup = environment_lookup(work)
+        return times, cpus, (cold_ran, warm_ran, edit_ran, matrix_ran, lookup)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+LOOKUP = """
+import sys, time
+started = time.perf_counter()
+from pelican_snippets.config import read_settings_file
+from pelican_snippets.matrix.environments import Environments
+from pelican_snippets.matrix.pythons import resolve_pythons
+loaded = time.perf_counter()
+_, config = read_settings_file(sys.argv[1])
+matrix = resolve_pythons(config)
+with Environments(config.cache_dir + "/environments") as environments:
+    made = [environments.get(interpreter).result() for interpreter in matrix.interpreters]
+assert not any(environment.built for environment in made), "an environment was made"
+print(len(made), (time.perf_counter() - loaded) * 1000)
+"""
+
+
+def environment_lookup(work):
+    """What a warm build spends finding its interpreters and every environment (a fresh
+    interpreter, as a build is; its imports not counted): (environments, milliseconds)."""
+    result = subprocess.run([PYTHON, "-c", LOOKUP, str(work / "matrixconf.py")], cwd=work, capture_output=True,
+                            text=True, timeout=120, check=True)
+    count, milliseconds = result.stdout.split()
+    return int(count), float(milliseconds)
+
+
+def numpy_environment_cost():
+    """Seconds to make an environment with numpy for the newest interpreter of the matrix:
+    with uv's download cache as it is, and with an empty one (downloading every wheel)."""
+    import pelican_snippets.matrix.environments as environments
+    from pelican_snippets.matrix.interpreters import find_interpreters
+
+    interpreter = find_interpreters()[MATRIX[-1]]
+    costs = []
+    for uv_cache in (None, tempfile.mkdtemp(prefix="snippet-bench-uv-")):
+        folder = tempfile.mkdtemp(prefix="snippet-bench-env-")
+        saved = os.environ.get("UV_CACHE_DIR")
+        if uv_cache:
+            os.environ["UV_CACHE_DIR"] = uv_cache
+        try:
+            started = time.perf_counter()
+            with environments.Environments(folder, report=lambda line: None) as made:
+                environment = made.get(interpreter, ("numpy",)).result()
+            costs.append((time.perf_counter() - started, environment.packages))
+        finally:
+            if uv_cache:
+                os.environ.pop("UV_CACHE_DIR") if saved is None else os.environ.update(UV_CACHE_DIR=saved)
+                shutil.rmtree(uv_cache, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
+    return interpreter.version, costs
 
 
 def report(posts, times, cpus, counts):
@@ -147,7 +222,7 @@ def report(posts, times, cpus, counts):
     print(f"\n{posts} posts x {len(BLOCKS)} Python blocks (best of {len(times['plain build'])} rounds)")
     for name, values in times.items():
         print(f"  {name:34s} {min(values):7.2f} s")
-    cold, warm, edit = counts
+    cold, warm, edit, matrix_warm, (environments, lookup) = counts
     print(f"  blocks: cold {cold}; warm {warm}; after one edit {edit}")
     checks = [
         ("cold build / plain build", "build, cold cache", "plain build", 1.30),
@@ -168,6 +243,26 @@ def report(posts, times, cpus, counts):
         print(f"  {'sealing, per post (' + what + ')':34s} {cost / posts * 1000:7.2f} ms")
     edit_ok = edit.startswith(f"{len(BLOCKS)} run")
     print(f"  an edit re-runs only that post: {'yes' if edit_ok else 'NO'} ({edit})")
+    # The matrix: on N interpreters at once, against the sum of each alone (each is measured:
+    # their speeds differ), and against N times the build's own.
+    n = len(MATRIX)
+    alone = [f"alone: snippets --python {version}, cold" for version in MATRIX]
+    each = [sum(round_times) for round_times in zip(*(times[name] for name in alone), strict=True)]
+    ratios = sorted(a / b for a, b in zip(times["matrix: snippets command, cold"], each, strict=True))
+    ratio = statistics.median(ratios)
+    print(f"  {'matrix cold / each alone, summed':34s} {ratio:7.2f}x  (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}; "
+          f"target <= 1.10x: {'meets' if ratio <= 1.10 else 'MISSES'})")
+    own = statistics.median(a / b for a, b in zip(times["matrix: snippets command, cold"],
+                                                   times[f"alone: snippets --python {OWN}, cold"], strict=True))
+    print(f"  {'matrix cold / the build' + chr(39) + 's own':34s} {own:7.2f}x  (for {n} interpreters; "
+          f"{own / n:.2f} x N)")
+    ratios = sorted(a / b for a, b in zip(times["matrix: build, warm cache"], times["plain build, again"],
+                                          strict=True))
+    ratio = statistics.median(ratios)
+    print(f"  {'matrix warm build / plain build':34s} {ratio:7.2f}x  (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}; "
+          f"target <= 1.05x: {'meets' if ratio <= 1.05 else 'MISSES'}; {matrix_warm})")
+    print(f"  {'finding every environment, warm':34s} {lookup:7.1f} ms  ({environments} environments; "
+          f"target <= 50 ms: {'meets' if lookup <= 50 else 'MISSES'})")
 
 
 def main():
@@ -182,6 +277,10 @@ def main():
     for posts in [args.posts] + ([args.scaling] if args.scaling else []):
         times, cpus, counts = measure(posts, args.repeat)
         report(posts, times, cpus, counts)
+    version, costs = numpy_environment_cost()
+    (warm_uv, packages), (cold_uv, _) = costs
+    print(f"\nan environment with numpy for Python {version} ({packages}): {warm_uv:.1f} s with uv's download "
+          f"cache, {cold_uv:.1f} s with an empty one")
 
 
 if __name__ == "__main__":

@@ -187,8 +187,8 @@ class Result:
 
     @property
     def python_minor(self) -> str:
-        """The interpreter as the matrix names it: "3.12"."""
-        return ".".join(self.python.split(".")[:2])
+        """The interpreter as the matrix names it: "3.12" (of "3.12.1", or "3.13.0rc1")."""
+        return self.python[:self.python.rfind(".")] if self.python.count(".") > 1 else self.python
 
     @classmethod
     def invalid_option(cls, block: Block) -> Result:

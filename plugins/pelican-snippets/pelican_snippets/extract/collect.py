@@ -213,14 +213,20 @@ def _header(lines):
 
 def _check_unknown_key(key, line, document):
     """Pelican's keys (Title, Tags...) are fine; a near miss of ours is a mistake."""
-    name = key.lower()
+    close = _near_miss(key.lower())
+    if close:
+        document.problem(line, f"unknown header {key!r} (did you mean {HEADER_KEYS[close]!r}?)")
+
+
+@functools.lru_cache(maxsize=256)
+def _near_miss(name):
+    """Our key that `name` nearly is, or None: asked once per name (every post has a Title and a Date)."""
     if not any(_maybe_close(name, ours) for ours in HEADER_KEYS):
-        return  # difflib is imported only for a key that may be a near miss
+        return None  # difflib is imported only for a key that may be a near miss
     import difflib
 
     close = difflib.get_close_matches(name, HEADER_KEYS, n=1, cutoff=0.8)
-    if close:
-        document.problem(line, f"unknown header {key!r} (did you mean {HEADER_KEYS[close[0]]!r}?)")
+    return close[0] if close else None
 
 
 def _maybe_close(word, other):

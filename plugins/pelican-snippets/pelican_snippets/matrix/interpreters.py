@@ -9,20 +9,15 @@ inode, size and time: a warm build runs none.
 
 from __future__ import annotations
 
-import glob
-import json
 import os
-import platform
-import shutil
-import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
 PROBE = ("import importlib.util, platform, sys; "
          "print(sys.implementation.name, platform.python_version(), importlib.util.MAGIC_NUMBER.hex(), sys.executable)")
+PRERELEASE = {"alpha": "a", "beta": "b", "candidate": "rc"}  # as platform.python_version() writes them
 NAMES = ["python3"] + [f"python3.{minor}" for minor in range(6, 20)]
 CACHE_FORMAT = 1
 
@@ -44,7 +39,9 @@ def this_interpreter() -> Interpreter:
     """The build's own interpreter, known without asking it."""
     import importlib.util
 
-    return Interpreter(platform.python_version(), sys.executable, importlib.util.MAGIC_NUMBER.hex())
+    major, minor, micro, level, serial = sys.version_info
+    version = f"{major}.{minor}.{micro}" + ("" if level == "final" else f"{PRERELEASE[level]}{serial}")
+    return Interpreter(version, sys.executable, importlib.util.MAGIC_NUMBER.hex())
 
 
 def search_places() -> list:
@@ -55,6 +52,9 @@ def search_places() -> list:
 
 def candidates() -> list:
     """Executables that may be Pythons: the build's own, then PATH, pyenv, uv."""
+    import glob
+    import shutil
+
     found = [sys.executable]
     found += [path for name in NAMES if (path := shutil.which(name))]
     found += sorted(glob.glob(str(pyenv_root() / "versions" / "*" / "bin" / "python3")))
@@ -73,6 +73,8 @@ def uv_python_dir() -> Path:
 
 def probe(path: str) -> Interpreter | None:
     """The CPython at `path`, or None if it is something else or does not run."""
+    import subprocess
+
     try:
         answer = subprocess.run([path, "-I", "-c", PROBE], capture_output=True, text=True, timeout=20,
                                 stdin=subprocess.DEVNULL)
@@ -98,6 +100,8 @@ def find_interpreters(cache_file: str | os.PathLike | None = None) -> dict:
     answers[sys.executable] = own
     unknown = [path for path in stamps if path not in answers]
     if unknown:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=4) as pool:
             answers.update(zip(unknown, pool.map(probe, unknown), strict=True))
         _write_cache(cache_file, {path: {"stamp": stamps[path], "interpreter": answers[path]} for path in stamps})
@@ -124,6 +128,8 @@ def _stamp(path):
 def _read_cache(cache_file):
     if not cache_file:
         return {}
+    import json
+
     try:
         data = json.loads(Path(cache_file).read_text())
         if data.get("format") != CACHE_FORMAT:
@@ -138,6 +144,8 @@ def _read_cache(cache_file):
 def _write_cache(cache_file, entries):
     if not cache_file:
         return
+    import json
+
     data = {"format": CACHE_FORMAT, "candidates": {
         path: {"stamp": entry["stamp"], "interpreter": asdict(entry["interpreter"]) if entry["interpreter"] else None}
         for path, entry in entries.items()}}

@@ -7,6 +7,7 @@ blocks, whose results the `verify` step left in the shared context.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -122,8 +123,20 @@ class SnippetReportGenerator(Generator):
         path.write_text(json.dumps(data) + "\n", encoding="utf-8")
 
     def _template(self):
-        """The theme's snippets.html, or the plugin's own for a theme that has none."""
+        """The theme's snippets.html, or the plugin's own for a theme that has none.
+
+        Compiled once and kept in the cache directory (Jinja's bytecode cache, checked against
+        the template's time): compiling it cost a warm build more than rendering it.
+        """
         templates = self.templates or self
+        cache_dir = self.settings["SNIPPETS_CONFIG"].cache_dir
+        if cache_dir and templates.env.bytecode_cache is None:
+            from jinja2 import FileSystemBytecodeCache
+
+            folder = Path(cache_dir, "templates")
+            with contextlib.suppress(OSError):
+                folder.mkdir(parents=True, exist_ok=True)
+                templates.env.bytecode_cache = FileSystemBytecodeCache(str(folder))
         try:
             return templates.get_template(TEMPLATE)
         except PelicanTemplateNotFound:

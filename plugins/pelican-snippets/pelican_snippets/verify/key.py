@@ -36,17 +36,36 @@ def runtime_fingerprint() -> str:
 
 
 def job_key(job: Job, config: Config, environment) -> str:
-    """The key of a job run in `environment` (matrix/environments.py)."""
+    """The key of a job run in `environment` (matrix/environments.py).
+
+    Its two halves are each worked out once and reused: what the run depends on besides
+    its blocks (the same for every job of that environment), and its blocks (the same on
+    every interpreter, unless a `raises` is qualified by version).
+    """
     version = environment.interpreter.version
+    depends_on_version = any(block.options.raises_variants for block in job.blocks)
+    passed = tuple(os.environ.get(name) for name in config.pass_env)
+    digest = hashlib.sha256(_setting(config, passed, environment.interpreter, environment.lock))
+    digest.update(_blocks(job.blocks, version if depends_on_version else ""))
+    for path in job.inputs:
+        digest.update(f"{Path(path).name}\0".encode() + hashlib.sha256(Path(path).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _setting(config: Config, passed: tuple, interpreter, lock) -> bytes:
     material = {
         "runtime": runtime_fingerprint(),
-        "python": [version, environment.interpreter.magic],
-        "lock": list(environment.lock),
+        "python": [interpreter.version, interpreter.magic],
+        "lock": list(lock),
         "limits": [config.timeout, config.memory_limit_mb, config.output_limit_kb],
         "sandbox": config.sandbox,
-        "environment_variables": {name: os.environ.get(name) for name in config.pass_env},
-        "blocks": [[block.kind, block.code, block.options.execution_key(version)] for block in job.blocks],
-        "inputs": [[Path(path).name, hashlib.sha256(Path(path).read_bytes()).hexdigest()]
-                   for path in job.inputs],
+        "environment_variables": dict(zip(config.pass_env, passed, strict=True)),
     }
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+    return json.dumps(material, sort_keys=True).encode()
+
+
+@lru_cache(maxsize=4096)
+def _blocks(blocks: tuple, version: str) -> bytes:
+    return json.dumps([[block.kind, block.code, block.options.execution_key(version)] for block in blocks],
+                      sort_keys=True).encode()

@@ -23,7 +23,7 @@ from ..config import Config
 from ..matrix.environments import EnvironmentFailed, Environments, environments_for
 from ..matrix.pythons import Matrix, resolve_pythons
 from ..model import NOT_RUN, Document, Problem, Result
-from ..plan import Job, plan_document
+from ..plan import plan_document
 from .judge import judge
 from .key import job_key
 from .store import ResultCache
@@ -66,7 +66,8 @@ class Begun:
     """What became of a job once its environment was known."""
 
     key: str | None = None
-    reused: list | None = None        # its results, from the cache
+    stored: str | None = None         # its cache entry, decoded by finish() (where collections are cheap)
+    environment: object = None        # where it runs, should that entry turn out unusable
     answer: Future | None = None      # the service's answer to come
     settled: list | None = None       # its results without running (its environment could not be made)
     problem: Problem | None = None
@@ -108,30 +109,41 @@ class Verifier:
             return
         jobs, settled = plan_document(document, verification.matrix.interpreters)
         verification.results[document.source] += settled
+        ready = []  # (job, its environment's Future, its Begun's Future) whose environment is there
         for job in jobs:
-            begun = Future()
-            environment = self.environments.get(job.interpreter, job.dependencies)
-            environment.add_done_callback(lambda made, job=job, begun=begun: self._begin(job, made, begun))
+            begun, made = Future(), self.environments.get(job.interpreter, job.dependencies)
             self.pending.append((job, begun))
+            if made.done():
+                ready.append((job, made, begun))
+            else:  # begun in the thread that builds the environment, once it is made
+                made.add_done_callback(lambda made, job=job, begun=begun: self._begin([(job, made, begun)]))
+        self._begin(ready)
 
-    def _begin(self, job: Job, made: Future, begun: Future) -> None:
-        """With its environment made (at once when it was ready; else in the thread that built it):
-        the job's results from the cache, or its run."""
+    def _begin(self, jobs: list) -> None:
+        """Jobs whose environments are made (or could not be): their results from the cache, looked
+        up together, or their runs."""
         try:
-            try:
-                environment = made.result()
-            except EnvironmentFailed as failure:
-                begun.set_result(self._without_environment(job, failure))
-                return
-            self.verification.environments[environment.path] = environment
-            key = job_key(job, self.config, environment) if self.cache else None
-            reused = self.cache.load(key, job) if key and not self.config.refresh else None
-            if reused:
-                begun.set_result(Begun(key, reused=reused))
-            else:
-                begun.set_result(Begun(key, answer=self._run(job, environment)))
+            keyed = []  # (job, environment, key, begun)
+            for job, made, begun in jobs:
+                try:
+                    environment = made.result()
+                except EnvironmentFailed as failure:
+                    begun.set_result(self._without_environment(job, failure))
+                    continue
+                self.verification.environments[environment.path] = environment
+                keyed.append((job, environment, job_key(job, self.config, environment) if self.cache else None,
+                              begun))
+            looked_up = self.config.refresh or not self.cache
+            stored = {} if looked_up else self.cache.find([key for _, _, key, _ in keyed])
+            for job, environment, key, begun in keyed:
+                if key in stored:
+                    begun.set_result(Begun(key, stored=stored[key], environment=environment))
+                else:
+                    begun.set_result(Begun(key, answer=self._run(job, environment)))
         except BaseException as error:  # noqa: BLE001 - a callback's error would otherwise be lost
-            begun.set_exception(error)
+            for _, _, begun in jobs:
+                if not begun.done():
+                    begun.set_exception(error)
 
     def _without_environment(self, job, failure) -> Begun:
         line = self.header_lines[job.source].get("dependencies", 1)
@@ -163,8 +175,11 @@ class Verifier:
                 begun = begun.result()
                 if begun.problem and begun.problem not in verification.problems:
                     verification.problems.append(begun.problem)
-                if begun.reused is not None:
-                    results = begun.reused
+                reused = self.cache.decode(begun.stored, job) if begun.stored else None
+                if begun.stored and reused is None:  # an entry that did not read back: run it after all
+                    begun.answer = self._run(job, begun.environment)
+                if reused is not None:
+                    results = reused
                     verification.reused += len(results)
                 elif begun.answer is not None:
                     from ..client.requests import job_results

@@ -44,14 +44,28 @@ class ResultCache:
 
     def load(self, key: str, job: Job) -> list[Result] | None:
         """The job's results from an earlier run, or None if absent or unusable."""
+        return self.decode(self.find([key]).get(key), job)
+
+    def find(self, keys: list) -> dict:
+        """{key: its stored entry, undecoded (that can wait for a better moment)} of the keys stored.
+
+        One query for a post's jobs on every interpreter: a query costs more than its row.
+        """
+        if not keys:
+            return {}
         try:
             with self._lock:
-                row = self._database().execute("SELECT entry FROM results WHERE key = ?", (key,)).fetchone()
+                rows = self._database().execute(
+                    f"SELECT key, entry FROM results WHERE key IN ({', '.join('?' * len(keys))})", keys).fetchall()
         except (sqlite3.Error, OSError) as error:
             self._trouble("read", error)
-            return None
+            return {}
+        return dict(rows)
+
+    def decode(self, stored: str | None, job: Job) -> list[Result] | None:
+        """The job's results from its stored entry, or None if there is none or it is unusable."""
         try:
-            entry = json.loads(row[0]) if row else None
+            entry = json.loads(stored) if stored else None
             if entry is None or entry["format"] != FORMAT or len(entry["outcomes"]) != len(job.blocks):
                 return None
             python = job.interpreter.version
