@@ -36,3 +36,13 @@ def test_settings_importing_their_neighbour_are_read_from_any_folder(project, tm
                             cwd=elsewhere, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr
     assert f"{project}/content/posts/p.md:17: error: python block 2 {ON_THIS} raised NameError" in result.stdout
+
+
+def test_command_line_update_reports_a_dependency_that_cannot_be_installed(project):
+    post = project / "content" / "posts" / "p.md"
+    post.write_text(PROJECT_POST.replace("Summary: s", "Summary: s\nDependencies: snippets-no-such-package-xyz"))
+    result = subprocess.run([sys.executable, "-m", "pelican_snippets", "--update"], cwd=project,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout
+    assert "content/posts/p.md:4: error: Dependencies: could not install snippets-no-such-package-xyz" \
+        in result.stdout

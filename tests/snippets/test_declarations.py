@@ -169,3 +169,14 @@ def test_packaging_is_imported_only_for_a_post_that_declares_versions():
             "read_document('Title: T\\nRequires-Python: >=3.11\\n\\ntext\\n', 'p.md')\n"
             "assert 'packaging.specifiers' in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_a_condition_naming_a_dot_zero_release_alone_is_refused_with_the_wildcard():
+    """`==3.12` is 3.12.0 only: no 3.12.1 would ever meet it, and its output would go unchecked."""
+    document = read_document("Title: T\nRequires-Python: ==3.12\n\n```python\nprint(1)\n```\n\n"
+                             "```output python==3.12\n1\n```\n", "content/posts/z.md")
+    assert [problem.error_line() for problem in document.problems] == [
+        "content/posts/z.md:2: error: Requires-Python: ==3.12 names Python 3.12.0 alone; write ==3.12.* for "
+        "every 3.12.x",
+        "content/posts/z.md:8: error: output fence: 'python==3.12' names Python 3.12.0 alone; write "
+        "python==3.12.* for every 3.12.x"]

@@ -208,10 +208,10 @@ def test_update_on_two_pythons_writes_the_fence_of_the_one_whose_output_changed(
     original = "Title: T\n\n" + fence(code) + "\n" + fence("old", "output") + "\nAfter.\n"
     post.write_text(original)
     config = Config(jobs=1, cache_dir=str(tmp_path / "cache"), pythons=("3.10", "3.12"))
-    lines, failures = update_file(post, config)
-    assert (lines, failures) == ([11], [])
+    lines, failures, problems = update_file(post, config)
+    assert (lines, failures, problems) == ([11], [], [])
     assert post.read_text() == original.replace("```\n\nAfter.", "```\n\n```output python==3.12.*\nnew\n```\n\nAfter.")
-    assert update_file(post, config) == ([], [])   # both Pythons now print what their fence says
+    assert update_file(post, config) == ([], [], [])   # both Pythons now print what their fence says
     verification = verify_documents([read_document(post.read_text(), "p.md")], config)
     assert sorted((result.python_minor, result.status) for result in verification.all_results()) == [
         ("3.10", "passed"), ("3.12", "passed")]

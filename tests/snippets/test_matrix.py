@@ -302,3 +302,26 @@ def test_a_run_is_keyed_by_its_interpreters_full_version_and_its_environments_lo
     assert key(old) == key(Interpreter("3.12.1", "/elsewhere/python3.12", "cb0d0d0a"))  # where it is: no matter
     assert key(old) != key(new)                          # the interpreter upgraded
     assert key(old, ("six==1.17.0",)) != key(old)        # one package of its environment upgraded
+
+
+def test_a_pre_release_counts_as_its_release_as_pip_does():
+    from pelican_snippets.model import version_matches
+
+    assert version_matches(">=3.13", "3.13.0rc1") and not version_matches("<3.13", "3.13.0rc1")
+
+
+def test_an_invalid_option_is_an_error_even_where_the_post_is_not_applicable():
+    from pelican_snippets.matrix.interpreters import Interpreter
+    from pelican_snippets.plan import plan_document
+
+    document = read_document("Requires-Python: >=3.99\n\n```python timeot=5\npass\n```\n", "content/posts/x.md")
+    jobs, settled = plan_document(document, [Interpreter("3.12.1", "/p/python3.12", "cb0d0d0a")])
+    assert jobs == [] and [result.status for result in settled] == ["failed"]
+    assert "unknown option 'timeot'" in settled[0].error_line()
+
+
+def test_no_interpreter_found_runs_nothing_rather_than_the_builds_own():
+    from pelican_snippets.plan import plan_document
+
+    document = read_document("```python\npass\n```\n", "content/posts/x.md")
+    assert plan_document(document, ()) == ([], [])

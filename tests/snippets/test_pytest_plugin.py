@@ -64,3 +64,12 @@ def test_pytest_items_are_parametrized_by_interpreter(project):
     assert "content/posts/p.md::line 5: python block 1[py3.12] PASSED" in result.stdout
     only = pytest_in(project, "content", "-v", "--snippets-python", "3.12")
     assert "[py3.12] PASSED" in only.stdout and "[py3.10]" not in only.stdout, only.stdout
+
+
+def test_a_dependency_that_cannot_be_installed_fails_the_items_with_its_line(project):
+    post = project / "content" / "posts" / "p.md"
+    post.write_text(PROJECT_POST.replace("Summary: s", "Summary: s\nDependencies: snippets-no-such-package-xyz"))
+    result = pytest_in(project, "content")
+    assert result.returncode == 1, result.stdout
+    assert ("content/posts/p.md:4: error: Dependencies: could not install snippets-no-such-package-xyz"
+            in result.stdout), result.stdout

@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from required import require
 
 from pelican_snippets.config import Config
 from pelican_snippets.extract.collect import read_document
@@ -320,3 +321,21 @@ service = snippet_service(Config(jobs=1, cache_dir=None))
 service.close()
 print(outcome["status"], outcome["sealed"], " ".join(outcome["stdout"].split()))
 """
+
+
+def test_an_environment_under_a_hidden_system_folder_is_still_seen_and_nothing_beside_it(tmp_path):
+    """Environments kept under /opt (a shared environments_dir there, or a project under /opt):
+    the hidden folder is covered, and the post's own environment mounted again over the cover."""
+    require(os.geteuid() == 0, "making a folder under /opt needs root (CI runs as root)")
+    shared = Path(tempfile.mkdtemp(prefix="snippets-test-environments-", dir="/opt"))
+    try:
+        (shared / "secret.txt").write_text("not for posts")
+        text = ("Dependencies: six==1.16.0\n\n"
+                + fence(f"import os, six\nprint(six.__version__, os.path.exists({str(shared / 'secret.txt')!r}))"))
+        config = Config(environments_dir=str(shared), cache_dir=str(tmp_path / "cache"), pythons=("3.12",),
+                        timeout=20)
+        [result] = verify_documents([read_document(text, "content/posts/e.md")], config).all_results()
+        assert result.status == "passed" and result.sealed, result.message + result.details
+        assert result.stdout == "1.16.0 False\n"
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)

@@ -11,9 +11,9 @@ def test_update_rewrites_only_the_output_fences(project):
     original = PROJECT_POST.replace("print(undefined)", "print('second')\nprint('lines')") + "\n```output\nstale\n```\n"
     original = original.replace('print("fine")', 'print("fine")\nprint("  and more  ")')
     post.write_bytes(original.replace("\n", "\r\n").encode())
-    lines, failures = update_file(post, Config(jobs=1))
-    assert lines == [13, 22] and failures == []
+    lines, failures, problems = update_file(post, Config(jobs=1))
+    assert lines == [13, 22] and failures == [] and problems == []
     expected = original.replace("```output\nfine\n```", "```output\nfine\n  and more\n```").replace(
         "```output\nstale\n```", "```output\nsecond\nlines\n```")
     assert post.read_bytes() == expected.replace("\n", "\r\n").encode()
-    assert update_file(post, Config(jobs=1)) == ([], [])  # now everything matches
+    assert update_file(post, Config(jobs=1)) == ([], [], [])  # now everything matches

@@ -26,15 +26,17 @@ STATUSES = RUNTIME_STATUSES + (NOT_APPLICABLE,)
 def version_matches(when: str, version: str) -> bool:
     """Whether a full Python version ("3.12.1") meets a condition such as ">=3.11,<3.13".
 
-    An empty condition holds for every Python; an unknown version ("") meets only that one.
+    An empty condition holds for every Python; an unknown version ("") meets only that one. A
+    pre-release is taken as its release, as pip takes Requires-Python: 3.13.0rc1 is >=3.13.
     """
     if not when:
         return True
     if not version:
         return False
     from packaging.specifiers import SpecifierSet  # only where a post or fence names versions
+    from packaging.version import Version
 
-    return SpecifierSet(when).contains(version, prereleases=True)
+    return SpecifierSet(when).contains(Version(version).base_version)
 
 
 @dataclass(frozen=True)

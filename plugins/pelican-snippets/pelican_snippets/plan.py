@@ -37,10 +37,12 @@ def plan_document(document: Document, interpreters=None) -> tuple[list[Job], lis
     the others every block is "not applicable".
     """
     jobs, settled = [], []
-    for interpreter in interpreters or (this_interpreter(),):
+    for interpreter in (this_interpreter(),) if interpreters is None else interpreters:
         version = interpreter.version
         if not version_matches(document.requires_python, version):
-            settled += [Result(block, NOT_APPLICABLE, python=version,
+            # A wrong option is an error wherever the post runs, or not.
+            settled += [replace(Result.invalid_option(block), python=version) if block.problem else
+                        Result(block, NOT_APPLICABLE, python=version,
                                message=f"not applicable: the post requires Python {document.requires_python}")
                         for block in document.blocks]
             continue

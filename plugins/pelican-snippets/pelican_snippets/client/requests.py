@@ -68,7 +68,7 @@ UNDECLARED = "; a post's snippets can import the standard library and the packag
 
 def _hint_at_dependencies(result: Result) -> Result:
     """A block that could not import a module says where its modules come from."""
-    if result.failed and result.message.startswith("raised ModuleNotFoundError"):
+    if result.failed and "ModuleNotFoundError" in result.message:  # python, pycon and shell blocks alike
         return replace(result, message=result.message + UNDECLARED)
     return result
 

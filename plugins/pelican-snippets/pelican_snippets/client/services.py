@@ -30,20 +30,26 @@ class Services:
         self.running = 0                   # requests sent and not answered
         self.waiting = collections.deque()  # (service, request, Future) for a free place
         self.sends = None                  # the thread that sends waiting requests, once shared
+        self.closed = False
 
     def boot(self, environment) -> None:
         """Start the service of an environment now, before its first request (the command line)."""
         self._service(environment, ServiceProcess(environment.python))
 
     def submit(self, environment, request: Request) -> Future:
+        future = Future()
+        with self.lock:
+            if self.closed:
+                future.set_exception(ServiceStopped("the build stopped first"))
+                return future
         service = self._service(environment)
         with self.lock:
             if self.sends is not None and self.running >= self.config.jobs:
-                future = Future()
                 self.waiting.append((service, request, future))
                 return future
             self.running += 1
-        return self._send(service, request)
+        self._send(service, request, future)
+        return future
 
     def _service(self, environment, first=None) -> ServiceOnDemand:
         with self.lock:
@@ -58,12 +64,17 @@ class Services:
                 first.close(unused=True)
             return service
 
-    def _send(self, service, request, future=None) -> Future:
-        answer = service().submit(request)
+    def _send(self, service, request, future) -> None:
+        """Send a request that holds a place; `future` gets its answer. A service that cannot
+        even start fails the request, and its place is free again."""
+        try:
+            answer = service().submit(request)
+        except Exception as error:  # noqa: BLE001 - no process, no memory: the request's answer says why
+            future.set_exception(ServiceStopped(f"the snippet service could not start: {error}"))
+            self._ended(None)
+            return
         answer.add_done_callback(self._ended)
-        if future is not None:
-            answer.add_done_callback(lambda done: _pass_on(done, future))
-        return answer
+        answer.add_done_callback(lambda done: _pass_on(done, future))
 
     def _ended(self, _answer):
         """A place is free: the next waiting request takes it. Sent from a thread of its own:
@@ -94,6 +105,7 @@ class Services:
     def close(self) -> None:
         """Stop every service: any job still running is killed, its directory removed."""
         with self.lock:
+            self.closed = True
             services, waiting = list(self.by_python.values()), list(self.waiting)
             self.waiting.clear()
             if self.sends is not None:

@@ -28,7 +28,7 @@ from markdown.preprocessors import Preprocessor
 from ..internals import META, NORMALIZE_WHITESPACE
 from ..model import Block, Document, Expected, Options
 from .fences import find_fences
-from .options import OptionError, parse_options, parse_output_options, same_condition
+from .options import OptionError, only_a_dot_zero, parse_options, parse_output_options, same_condition
 
 METADATA_KEY = "snippet_document"
 INPUTS_KEY = "snippet_inputs"
@@ -248,9 +248,15 @@ def _requires_python(values, line, document):
     from packaging.specifiers import InvalidSpecifier, SpecifierSet  # only for a post that declares it
 
     try:
-        document.requires_python = str(SpecifierSet(value))
+        requires = str(SpecifierSet(value))
     except InvalidSpecifier:
         document.problem(line, f"Requires-Python: {value!r} is not a valid version condition; {example}")
+        return
+    if exact := only_a_dot_zero(value):
+        document.problem(line, f"Requires-Python: {exact} names Python {exact[2:].strip()}.0 alone; write "
+                               f"{exact}.* for every {exact[2:].strip()}.x")
+        return
+    document.requires_python = requires
 
 
 def _dependencies(values, document):

@@ -208,7 +208,18 @@ def parse_condition(text: str) -> str:
         bad = next((piece for piece in pieces if not _valid_specifier(piece)), spec)
         raise OptionError(f"{text!r} is not a valid version condition ({bad!r} is not a PEP 440 "
                           f"specifier); {example}") from None
+    if exact := only_a_dot_zero(spec):
+        raise OptionError(f"{text!r} names Python {exact[2:].strip()}.0 alone; write {CONDITION_WORD}{exact}.* "
+                          f"for every {exact[2:].strip()}.x")
     return spec
+
+
+def only_a_dot_zero(spec: str) -> str | None:
+    """The piece of a specifier set such as `==3.12` (3.12.0 only, an easy slip for ==3.12.*), or None."""
+    import re
+
+    return next((piece.strip() for piece in spec.split(",")
+                 if re.fullmatch(r"\s*[=!]=\s*\d+\.\d+\s*", piece)), None)
 
 
 def same_condition(first: str, second: str) -> bool:

@@ -110,9 +110,12 @@ def update(files, config, matrix) -> int:
     from .update import update_file
     failed = False
     for path in files:
-        lines, failures = update_file(path, config, matrix)
+        lines, failures, problems = update_file(path, config, matrix)
         for line in lines:
             print(f"{display_path(path)}:{line}: updated the expected output")
+        for problem in problems:
+            failed = True
+            print(problem.error_line())
         for result in failures:
             if result.failed:
                 failed = True

@@ -61,6 +61,7 @@ class MarkdownFile(pytest.File):
         self.document = read_document(self.path.read_text(encoding="utf-8-sig"),
                                       display_path(self.path), config.languages)
         self.document_results = None
+        self.run_problems = []
         for problem in self.document.problems:
             yield SnippetItem.from_parent(self, name=f"line {problem.line}: fence", problem=problem)
         for block in self.document.blocks:
@@ -84,6 +85,10 @@ class MarkdownFile(pytest.File):
             for file in files:
                 file.document_results = {(result.block.number, result.python_minor): result
                                          for result in verification.results[file.document.source]}
+                # What running found wrong with the post itself (a dependency that cannot be installed).
+                file.run_problems = [problem for problem in verification.problems
+                                     if problem.source == file.document.source
+                                     and problem not in file.document.problems]
         return self.document_results
 
 
@@ -96,6 +101,8 @@ class SnippetItem(pytest.Item):
         if self.problem:
             raise SnippetFailure(self.problem.error_line())
         result = self.parent.results()[self.block.number, self.python]
+        if result.status == NOT_RUN and self.parent.run_problems:  # not run because the post is wrong
+            raise SnippetFailure("\n".join(problem.error_line() for problem in self.parent.run_problems))
         if result.status in (SKIPPED, NOT_RUN, NOT_APPLICABLE):
             pytest.skip(result.message)
         if result.status == FAILED:

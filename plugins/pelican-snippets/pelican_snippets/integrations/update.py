@@ -57,7 +57,8 @@ class Edit:
 
 
 def update_file(path, config: Config, matrix=None) -> tuple:
-    """Update one Markdown file; return the lines of the fences rewritten or put in, and the failures left."""
+    """Update one Markdown file; return the lines of the fences rewritten or put in, the failures left,
+    and the problems of the post itself (a dependency that cannot be installed, say)."""
     path = Path(path)
     raw = path.read_bytes()
     text = raw.decode("utf-8-sig")
@@ -68,7 +69,7 @@ def update_file(path, config: Config, matrix=None) -> tuple:
     edits = plan_edits(results)
     if edits:
         path.write_bytes(apply_edits(raw, edits))
-    return sorted({edit.line for edit in edits}), failures
+    return sorted({edit.line for edit in edits}), failures, verification.problems
 
 
 def plan_edits(results) -> list:

@@ -200,8 +200,8 @@ class Environments:
             return future
 
     def close(self) -> None:
-        """Waits for the builds in progress; removes a temporary directory."""
-        self.pool.shutdown(wait=True)
+        """Waits for the builds in progress (those not started are cancelled); removes a temporary directory."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
         if self.temporary:
             shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -228,8 +228,19 @@ class Environments:
         return Environment(interpreter, requirements, path, lock, built=False)
 
     def build(self, interpreter: Interpreter, requirements: tuple) -> Environment:
-        """Under the environment's flock: reuse what another build just made, else make it anew."""
+        """Under the environment's flock: reuse what another build just made, else make it anew.
+
+        A folder that cannot be written (no space, no permission) fails this environment with
+        the reason, as uv's failures do, rather than the build.
+        """
         path = self.folder(interpreter, requirements)
+        try:
+            return self._build(interpreter, requirements, path)
+        except OSError as error:
+            raise EnvironmentFailed(f"could not make the environment for Python {interpreter.version} in "
+                                    f"{path}: {error}", requirements) from None
+
+    def _build(self, interpreter, requirements, path):
         with open(path + ".lock", "a") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             found = None if self.refresh else self.ready(interpreter, requirements)

@@ -57,9 +57,18 @@ def candidates() -> list:
 
     found = [sys.executable]
     found += [path for name in NAMES if (path := shutil.which(name))]
-    found += sorted(glob.glob(str(pyenv_root() / "versions" / "*" / "bin" / "python3")))
-    found += sorted(glob.glob(str(uv_python_dir() / "*" / "bin" / "python3")))
+    # Within a folder, the newest first: of 3.12.1 and 3.12.10, the latter is the 3.12 used.
+    found += sorted(glob.glob(str(pyenv_root() / "versions" / "*" / "bin" / "python3")), key=_newest_first)
+    found += sorted(glob.glob(str(uv_python_dir() / "*" / "bin" / "python3")), key=_newest_first)
     return list(dict.fromkeys(found))
+
+
+def _newest_first(path):
+    """A sort key putting versions/3.12.10/bin/python3 before versions/3.12.1/bin/python3."""
+    import re
+
+    name = Path(path).parent.parent.name
+    return tuple(-int(part) if part.isdigit() else 0 for part in re.split(r"[.-]", name)), name
 
 
 def pyenv_root() -> Path:

@@ -33,7 +33,7 @@ def resolve_pythons(config: Config, only: tuple = ()) -> Matrix:
     failures fail the build (a publish build); otherwise the build goes on
     with the others, and `missing_line` says so.
     """
-    wanted = list(only or config.pythons or (this_interpreter().minor,))
+    wanted = list(dict.fromkeys(only or config.pythons or (this_interpreter().minor,)))  # --python 3.12 twice
     own = this_interpreter()
     if list(wanted) == [own.minor]:
         return Matrix((own,))

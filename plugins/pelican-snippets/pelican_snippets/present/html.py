@@ -32,7 +32,8 @@ def block_html(results: list, show_failures: bool) -> str:
                        for failed in alike.values())
     first = applicable[0]
     if first.status == PASSED and first.block.options.raises_variants:
-        return _raised_by_version(applicable) + (_output_panel(first.stdout) if first.block.options.output else "")
+        passed = [result for result in applicable if result.status == PASSED]
+        return _raised_by_version(passed) + (_output_panel(first.stdout) if first.block.options.output else "")
     return result_html(first, show_failures)
 
 

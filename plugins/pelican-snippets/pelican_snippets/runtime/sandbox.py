@@ -337,6 +337,10 @@ def _new_root(hide, keep) -> list:
     wanted = set(keep) | ({os.path.realpath("/etc/resolv.conf")} if os.path.exists("/etc/resolv.conf") else set())
     outermost = [path for path in wanted if not any(_within(path, other) and path != other for other in wanted)]
     kept = [(path, _handle(path)) for path in sorted(outermost) if not any(_within(path, top) for top in visible)]
+    # Kept paths inside a system folder are there already, unless a hidden path covers them
+    # (a project under /opt, and its environments): those are mounted again over the cover.
+    uncovered = [(path, _handle(path)) for path in sorted(outermost)
+                 if any(_within(path, top) for top in visible) and any(_within(path, cover) for cover in hide)]
     devices = [(name, _handle(f"/dev/{name}")) for name in DEVICES if os.path.exists(f"/dev/{name}")]
     machine = _handle("/sys")
     _call(libc.mount(b"tmpfs", STAGE.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=755"), "a new root")
@@ -358,13 +362,17 @@ def _new_root(hide, keep) -> list:
                 and not any(_within(path_kept, path) for path_kept, _ in kept):
             _call(libc.mount(b"tmpfs", (STAGE + path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k"),
                   f"covering {path}")
+    for path, source in uncovered:
+        if os.path.isdir(f"/proc/self/fd/{source}"):
+            os.makedirs(STAGE + path, exist_ok=True)
+            _bind(source, STAGE + path, MS_REC)
     for name in ("proc", "sys", "dev", "tmp", "var"):
         os.makedirs(f"{STAGE}/{name}", exist_ok=True)
     os.symlink("/tmp", f"{STAGE}/var/tmp")  # programs that keep files there keep them in the post's /tmp
     _mount_proc(f"{STAGE}/proc".encode())
     _bind(machine, f"{STAGE}/sys", MS_REC)  # with its submounts: a user namespace may not part them
     _own_dev(f"{STAGE}/dev", devices)
-    for _, source in system + kept + devices + [(None, machine)]:
+    for _, source in system + kept + uncovered + devices + [(None, machine)]:
         if isinstance(source, int):
             os.close(source)
     if SYS_PIVOT_ROOT is None:

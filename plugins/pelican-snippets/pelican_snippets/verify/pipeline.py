@@ -12,10 +12,11 @@ everything in one Verification.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,6 +93,8 @@ class Verifier:
         self.header_lines = {}           # source -> its header's lines, for messages about its declarations
         self.pending = []                # (job, Future of its Begun)
         self.services = services         # started by the first job that runs, unless given
+        self.lock = threading.Lock()     # jobs begin in the threads that make environments, too
+        self.closed = False              # a job whose environment is made after this does not run
 
     def submit(self, document: Document) -> None:
         """Plan a document and start its jobs; a document already submitted is ignored."""
@@ -125,6 +128,10 @@ class Verifier:
         try:
             keyed = []  # (job, environment, key, begun)
             for job, made, begun in jobs:
+                if self.closed:
+                    begun.set_result(Begun(settled=[replace(Result.service_stopped(block, "the build stopped first"),
+                                                            python=job.interpreter.version) for block in job.blocks]))
+                    continue
                 try:
                     environment = made.result()
                 except EnvironmentFailed as failure:
@@ -133,8 +140,8 @@ class Verifier:
                 self.verification.environments[environment.path] = environment
                 keyed.append((job, environment, job_key(job, self.config, environment) if self.cache else None,
                               begun))
-            looked_up = self.config.refresh or not self.cache
-            stored = {} if looked_up else self.cache.find([key for _, _, key, _ in keyed])
+            skip_lookup = self.config.refresh or not self.cache
+            stored = {} if skip_lookup else self.cache.find([key for _, _, key, _ in keyed])
             for job, environment, key, begun in keyed:
                 if key in stored:
                     begun.set_result(Begun(key, stored=stored[key], environment=environment))
@@ -146,21 +153,26 @@ class Verifier:
                     begun.set_exception(error)
 
     def _without_environment(self, job, failure) -> Begun:
-        line = self.header_lines[job.source].get("dependencies", 1)
         python = job.interpreter.version
-        message = f"not run: its environment for Python {job.interpreter.minor} could not be made (line {line})"
+        if job.dependencies:  # the post's declaration is to blame
+            line = self.header_lines[job.source].get("dependencies", 1)
+            problem = Problem(job.source, line, f"Dependencies: {failure}")
+            message = f"not run: its environment for Python {job.interpreter.minor} could not be made (line {line})"
+        else:  # the interpreter, uv or the cache folder is
+            problem = Problem(job.source, 1, f"no environment for Python {job.interpreter.minor}: {failure}")
+            message = f"not run: no environment for Python {job.interpreter.minor} could be made"
         return Begun(settled=[Result(block, NOT_RUN, message=message, python=python) for block in job.blocks],
-                     problem=Problem(job.source, line, f"Dependencies: {failure}"))
+                     problem=problem)
 
     def _run(self, job, environment):
         """Send a job to its environment's service. The client is imported by the first job that
         runs: a warm build runs none."""
         from ..client.requests import job_request
+        from ..client.services import Services
 
-        if self.services is None:
-            from ..client.services import Services
-
-            self.services = Services(self.config)
+        with self.lock:
+            if self.services is None:
+                self.services = Services(self.config)
         return self.services.submit(environment, job_request(job, self.config))
 
     def finish(self, on_result=None) -> Verification:
@@ -204,15 +216,17 @@ class Verifier:
         return verification
 
     def close(self) -> None:
-        """Stop the services and the environment builds, and write the new cache entries."""
+        """Stop the environment builds (a job whose environment comes after runs nothing), then the
+        services, and write the new cache entries."""
+        self.closed = True
         try:
-            if self.services is not None:
-                self.services.close()
-                self.verification.sealed = self.services.sealed
-                self.verification.unsealed_because = self.services.unsealed_because
+            self.environments.close()
         finally:
             try:
-                self.environments.close()
+                if self.services is not None:
+                    self.services.close()
+                    self.verification.sealed = self.services.sealed
+                    self.verification.unsealed_because = self.services.unsealed_because
             finally:
                 if self.cache:
                     self.cache.close()

@@ -42,10 +42,6 @@ class ResultCache:
         self._warned = False  # one warning per build about a cache it cannot use
         self._lock = threading.Lock()  # a job whose environment was being built is looked up from that thread
 
-    def load(self, key: str, job: Job) -> list[Result] | None:
-        """The job's results from an earlier run, or None if absent or unusable."""
-        return self.decode(self.find([key]).get(key), job)
-
     def find(self, keys: list) -> dict:
         """{key: its stored entry, undecoded (that can wait for a better moment)} of the keys stored.
 
