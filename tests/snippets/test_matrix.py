@@ -325,3 +325,15 @@ def test_no_interpreter_found_runs_nothing_rather_than_the_builds_own():
 
     document = read_document("```python\npass\n```\n", "content/posts/x.md")
     assert plan_document(document, ()) == ([], [])
+
+
+def test_a_post_whose_environment_fails_on_one_python_says_where_it_ran(site):
+    """Its requirement applies on 3.10 only (a marker) and cannot be installed there: the badge says
+    where it did run, and the error names the line and the requirement."""
+    path = post(site, "six", WITH_SIX.replace("six==1.16.0", 'snippets-no-such-package-xyz; python_version < "3.11"')
+                .replace("import six\nprint(six.__version__)", "print('1.16.0')"))
+    two = settings_file(site / "two.py", "SNIPPETS = {**SNIPPETS, 'pythons': ['3.10', '3.12']}\n")
+    result = build(site / "content", site / "out", two)
+    assert result.returncode == 1
+    assert f"{path}:5: error: Dependencies: could not install snippets-no-such-package-xyz" in result.stdout
+    assert "1 snippet, run on Python 3.12 only" in badge(site, "six")

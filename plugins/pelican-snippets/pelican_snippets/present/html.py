@@ -135,7 +135,7 @@ def summarize(results: list, verified_on: str, pythons=()) -> Summary:
     statuses = [block_status(block_results) for block_results in by_block(results).values()]
     counts = {status: statuses.count(status) for status in (PASSED, FAILED, SKIPPED, NOT_RUN)}
     ran = [result for result in results if result.status in (PASSED, FAILED)]
-    order = list(pythons) or sorted({result.python_minor for result in ran}, key=_version_key)
+    order = list(pythons) or sorted({result.python_minor for result in ran}, key=version_key)
     on = {result.python_minor for result in ran}
     failed_on = {result.python_minor for result in ran if result.status == FAILED}
     passed = [result for result in results if result.status == PASSED]
@@ -147,5 +147,6 @@ def summarize(results: list, verified_on: str, pythons=()) -> Summary:
                    network=any(result.network for result in results))
 
 
-def _version_key(version):
+def version_key(version):
+    """A version as a sort key: 3.9 before 3.10."""
     return tuple(int(part) for part in version.split(".") if part.isdigit())

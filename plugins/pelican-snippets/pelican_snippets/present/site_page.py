@@ -17,7 +17,7 @@ from pathlib import Path
 from pelican.generators import Generator, PelicanTemplateNotFound
 
 from ..model import FAILED, PASSED, STATUSES, block_status, count
-from .html import by_block
+from .html import by_block, version_key
 
 CONTEXT_KEY = "snippet_verification"
 TEMPLATE = "snippets"
@@ -52,7 +52,7 @@ def report_data(verification, built_at: datetime) -> dict:
         "environments": sorted(({"python": environment.interpreter.version,
                                  "dependencies": list(environment.requirements), "lock": list(environment.lock)}
                                 for environment in verification.environments.values()),
-                               key=lambda environment: (_version_key(environment["python"]),
+                               key=lambda environment: (version_key(environment["python"]),
                                                         environment["dependencies"])),
         # Whether every block that passed ran sealed (runtime/sandbox.py), and if this build's
         # runs could not be, why.
@@ -84,10 +84,6 @@ def _block(results):
 
 def _counts(results):
     return {status.replace(" ", "_"): number for status, number in count(results).items()}
-
-
-def _version_key(version):
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 def plain_text(markup: str) -> str:
