@@ -17,10 +17,18 @@ from .runtime.wire import FAILED, NOT_RUN, PASSED, SKIPPED, Outcome
 from .runtime.wire import STATUSES as RUNTIME_STATUSES
 
 __all__ = ["PASSED", "FAILED", "SKIPPED", "NOT_RUN", "NOT_APPLICABLE", "STATUSES", "Raises", "Options",
-           "Expected", "Block", "Document", "Problem", "Result", "block_status", "count", "version_matches"]
+           "Expected", "Block", "Document", "Problem", "Result", "block_status", "count", "version_matches",
+           "version_numbers"]
 
 NOT_APPLICABLE = "not applicable"  # the post's Requires-Python excludes the interpreter: never a failure
 STATUSES = RUNTIME_STATUSES + (NOT_APPLICABLE,)
+
+
+def version_numbers(version: str) -> tuple:
+    """A version as numbers, for sorting: "3.12.1" -> (3, 12, 1), "3.10" -> (3, 10); () for ""."""
+    import re
+
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
 
 
 def version_matches(when: str, version: str) -> bool:

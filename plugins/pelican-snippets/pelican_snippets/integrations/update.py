@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..extract.collect import display_path, read_document
-from ..model import PASSED, Expected
+from ..model import PASSED, Expected, version_numbers
 from ..verify.judge import matches, normalise
 from ..verify.pipeline import verify_documents
 
@@ -83,7 +83,7 @@ def plan_edits(results) -> list:
         if not fences or any(result.failed for result in block_results):
             continue
         groups = {}  # fence line -> (fence, the passed results it applies to)
-        for result in sorted(block_results, key=lambda result: _version(result.python)):
+        for result in sorted(block_results, key=lambda result: version_numbers(result.python)):
             fence = block.expected_on(result.python)
             if result.status == PASSED and fence is not None and fence.end_line:
                 groups.setdefault(fence.line, (fence, []))[1].append(result)
@@ -116,7 +116,7 @@ def _group_edits(fence, group, after):
 def conditions(versions) -> list:
     """Specifiers that select exactly these Pythons' minor versions, one per run of consecutive ones:
     ["3.10.4", "3.11.9", "3.13.1"] -> [">=3.10,<3.12", "==3.13.*"]."""
-    minors = sorted({_version(version)[:2] for version in versions if version})
+    minors = sorted({version_numbers(version)[:2] for version in versions if version})
     runs = []
     for minor in minors:
         if runs and runs[-1][-1] == (minor[0], minor[1] - 1):
@@ -125,11 +125,6 @@ def conditions(versions) -> list:
             runs.append([minor])
     return [f"=={run[0][0]}.{run[0][1]}.*" if len(run) == 1
             else f">={run[0][0]}.{run[0][1]},<{run[-1][0]}.{run[-1][1] + 1}" for run in runs]
-
-
-def _version(python):
-    """A full version as numbers ("3.12.1" -> (3, 12, 1)), for sorting; () for an unknown one."""
-    return tuple(int(part) for part in re.findall(r"\d+", python)[:3])
 
 
 def apply_edits(raw: bytes, edits) -> bytes:

@@ -75,11 +75,6 @@ def normalise(requirements) -> tuple:
     return tuple(sorted({str(Requirement(text)) for text in requirements}))
 
 
-def canonical(name: str) -> str:
-    """PEP 503's normalised name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 _FINDING_UV = threading.Lock()
 
 
@@ -124,10 +119,11 @@ def condense(stderr: str) -> str:
 def culprits(requirements: tuple, message: str) -> tuple:
     """The declared requirements whose names uv's message mentions; all of them if it names none."""
     from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
 
     named = []
     for text in requirements:
-        parts = re.split(r"[-_.]+", canonical(Requirement(text).name))
+        parts = re.split(r"[-_.]+", canonicalize_name(Requirement(text).name))
         pattern = r"(?<![\w.-])" + r"[-_.]+".join(map(re.escape, parts)) + r"(?![\w-])(?!\.\w)"
         if re.search(pattern, message, re.IGNORECASE):
             named.append(text)
@@ -136,6 +132,8 @@ def culprits(requirements: tuple, message: str) -> tuple:
 
 def read_lock(venv: str) -> tuple:
     """"name==version" of each distribution in the venv's site-packages, read from the dist-info metadata."""
+    from packaging.utils import canonicalize_name  # only where an environment was just made
+
     pins = {}
     for metadata in glob.glob(os.path.join(venv, "lib", "python*", "site-packages", "*.dist-info", "METADATA")):
         fields = {}
@@ -146,7 +144,7 @@ def read_lock(venv: str) -> tuple:
                 key, _, value = line.partition(":")
                 fields.setdefault(key.strip().lower(), value.strip())
         if fields.get("name") and fields.get("version"):
-            pins[canonical(fields["name"])] = fields["version"]
+            pins[canonicalize_name(fields["name"])] = fields["version"]
     return tuple(f"{name}=={pins[name]}" for name in sorted(pins))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from ..model import FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SKIPPED, Document, Result, block_status
+from ..model import FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SKIPPED, Document, Result, block_status, version_numbers
 
 
 def by_block(results: list) -> dict:
@@ -135,7 +135,7 @@ def summarize(results: list, verified_on: str, pythons=()) -> Summary:
     statuses = [block_status(block_results) for block_results in by_block(results).values()]
     counts = {status: statuses.count(status) for status in (PASSED, FAILED, SKIPPED, NOT_RUN)}
     ran = [result for result in results if result.status in (PASSED, FAILED)]
-    order = list(pythons) or sorted({result.python_minor for result in ran}, key=version_key)
+    order = list(pythons) or sorted({result.python_minor for result in ran}, key=version_numbers)
     on = {result.python_minor for result in ran}
     failed_on = {result.python_minor for result in ran if result.status == FAILED}
     passed = [result for result in results if result.status == PASSED]
@@ -145,8 +145,3 @@ def summarize(results: list, verified_on: str, pythons=()) -> Summary:
                    failed_on=tuple(version for version in order if version in failed_on),
                    sealed=bool(passed) and all(result.sealed for result in passed),
                    network=any(result.network for result in results))
-
-
-def version_key(version):
-    """A version as a sort key: 3.9 before 3.10."""
-    return tuple(int(part) for part in version.split(".") if part.isdigit())

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from pelican.generators import Generator, PelicanTemplateNotFound
 
-from ..model import FAILED, PASSED, STATUSES, block_status, count
-from .html import by_block, version_key
+from ..model import FAILED, PASSED, STATUSES, block_status, count, version_numbers
+from .html import by_block
 
 CONTEXT_KEY = "snippet_verification"
 TEMPLATE = "snippets"
@@ -52,7 +52,7 @@ def report_data(verification, built_at: datetime) -> dict:
         "environments": sorted(({"python": environment.interpreter.version,
                                  "dependencies": list(environment.requirements), "lock": list(environment.lock)}
                                 for environment in verification.environments.values()),
-                               key=lambda environment: (version_key(environment["python"]),
+                               key=lambda environment: (version_numbers(environment["python"]),
                                                         environment["dependencies"])),
         # Whether every block that passed ran sealed (runtime/sandbox.py), and if this build's
         # runs could not be, why.
