@@ -36,6 +36,18 @@ def plan_document(document: Document, interpreters=None) -> tuple[list[Job], lis
     like a notebook, and each `isolated` block gets a process of its own. On
     the others every block is "not applicable".
     """
+    session, isolated, invalid, skipped = [], [], [], []
+    for block in document.blocks:
+        if block.problem:
+            invalid.append(block)
+        elif block.options.skip is not None:
+            skipped.append(block)
+        elif block.options.isolated:
+            isolated.append((block,))
+        else:
+            session.append(block)
+    # The same tuples on every interpreter: verify/key.py works out a tuple's part of the key once.
+    groups = ([tuple(session)] if session else []) + isolated
     jobs, settled = [], []
     for interpreter in (this_interpreter(),) if interpreters is None else interpreters:
         version = interpreter.version
@@ -46,17 +58,8 @@ def plan_document(document: Document, interpreters=None) -> tuple[list[Job], lis
                                message=f"not applicable: the post requires Python {document.requires_python}")
                         for block in document.blocks]
             continue
-        session, isolated = [], []
-        for block in document.blocks:
-            if block.problem:
-                settled.append(replace(Result.invalid_option(block), python=version))
-            elif block.options.skip is not None:
-                settled.append(replace(Result.skipped(block), python=version))
-            elif block.options.isolated:
-                isolated.append((block,))
-            else:
-                session.append(block)
-        groups = ([tuple(session)] if session else []) + isolated
+        settled += [replace(Result.invalid_option(block), python=version) for block in invalid]
+        settled += [replace(Result.skipped(block), python=version) for block in skipped]
         jobs += [Job(document.source, blocks, document.inputs, interpreter, document.dependencies)
                  for blocks in groups]
     return jobs, settled

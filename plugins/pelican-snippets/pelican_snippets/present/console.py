@@ -8,11 +8,12 @@ CI log shows each `file:line:` line whole.
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..matrix.pythons import missing_line
-from ..model import FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SKIPPED, count
+from ..model import FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SKIPPED, STATUSES, count, version_numbers
 
 
 def failure_lines(results: list, problems: list, details: bool = True) -> list:
@@ -39,9 +40,9 @@ def summary_line(verification) -> str:
     results, problems = verification.all_results(), verification.problems
     blocks = {(result.block.source, result.block.number) for result in results}
     documents = len({source for source, _ in blocks})
-    pythons = verification.pythons or sorted({result.python_minor for result in results})
-    counts = [(version, count(result for result in results if result.python_minor == version))
-              for version in pythons]
+    runs = Counter((result.python_minor, result.status) for result in results)  # one pass: they are many
+    pythons = verification.pythons or sorted({version for version, _ in runs}, key=version_numbers)
+    counts = [(version, {status: runs[version, status] for status in STATUSES}) for version in pythons]
     if len(counts) == 1 or not counts:
         counts = [(counts[0][0] if counts else "", count(results))]
     per_python = "; ".join((f"Python {version}: " if version else "") + _counted(numbers)

@@ -11,12 +11,13 @@ import contextlib
 import html
 import json
 import re
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pelican.generators import Generator, PelicanTemplateNotFound
 
-from ..model import FAILED, PASSED, STATUSES, block_status, count, version_numbers
+from ..model import FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SKIPPED, STATUSES, block_status, version_numbers
 from .html import by_block
 
 CONTEXT_KEY = "snippet_verification"
@@ -25,25 +26,24 @@ OWN_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "snippets.
 PAGE_SAVE_AS = "snippets/index.html"
 PAGE_URL = "snippets/"
 JSON_SAVE_AS = "snippets/report.json"
+STATUS_LABELS = {PASSED: "✓ passed", FAILED: "✗ failed", SKIPPED: "– skipped", NOT_RUN: "– not run",
+                 NOT_APPLICABLE: "n/a"}
 
 
 def report_data(verification, built_at: datetime) -> dict:
     """Everything the page and the JSON show, in plain data: each block's result on each interpreter."""
-    documents = []
+    documents, blocks = [], []
+    by_python = Counter()  # (version, status) -> runs
+    versions = {}          # "3.12" -> "3.12.1"
     for source in sorted(verification.results):
         title, url = verification.pages.get(source, (source, ""))
         results = verification.results[source]
-        documents.append({
-            "source": source, "title": plain_text(title), "url": url,
-            "blocks": [_block(block_results) for block_results in by_block(results).values()],
-            "network": any(result.network for result in results),
-        })
-    results = verification.all_results()
-    blocks = [block_status(block_results) for document in verification.results.values()
-              for block_results in by_block(document).values()]
-    passed = [result for result in results if result.status == PASSED]
-    versions = {result.python_minor: result.python for result in results if result.python}
-    pythons = verification.pythons or sorted(versions)
+        rows = [_block(block_results, by_python, versions) for block_results in by_block(results).values()]
+        blocks += [row["status"] for row in rows]
+        documents.append({"source": source, "title": plain_text(title), "url": url, "blocks": rows,
+                          "network": any(result.network for result in results)})
+    passed = [result for result in verification.all_results() if result.status == PASSED]
+    pythons = verification.pythons or sorted(versions, key=version_numbers)
     return {
         "built_at": built_at.isoformat(timespec="seconds"),
         "pythons": [{"version": version, "full_version": versions.get(version, "")} for version in pythons],
@@ -58,8 +58,8 @@ def report_data(verification, built_at: datetime) -> dict:
         # runs could not be, why.
         "sandbox": {"sealed": bool(passed) and all(result.sealed for result in passed),
                     "unsealed_because": verification.unsealed_because if verification.sealed is False else ""},
-        "summary": {"blocks": len(blocks), **{status.replace(" ", "_"): blocks.count(status) for status in STATUSES},
-                    "by_python": {version: _counts(result for result in results if result.python_minor == version)
+        "summary": {"blocks": len(blocks), **{_name(status): blocks.count(status) for status in STATUSES},
+                    "by_python": {version: {_name(status): by_python[version, status] for status in STATUSES}
                                   for version in pythons}},
         "problems": [{"source": p.source, "line": p.line, "message": p.message}
                      for p in verification.problems],
@@ -67,23 +67,58 @@ def report_data(verification, built_at: datetime) -> dict:
     }
 
 
-def _block(results):
-    """A block's row: its status over every interpreter, the message that matters, each run."""
+def _block(results, by_python, versions):
+    """A block's row: its status over every interpreter, the message that matters, each run.
+
+    Counts each run into `by_python` and notes its interpreter's full version in `versions`.
+    """
     status = block_status(results)
     first = next((result for result in results if result.status == status), results[0])
     block = first.block
-    return {
-        "number": block.number, "line": block.line, "language": block.language, "status": status,
-        "message": first.message, "failed_on": [r.python_minor for r in results if r.status == FAILED],
-        "runs": {result.python_minor or "": {
-            "python": result.python, "status": result.status, "message": result.message,
-            "duration": round(result.duration, 4), "cached": result.cached, "sealed": result.sealed,
-            "network": result.network} for result in results},
-    }
+    runs, failed_on = {}, []
+    for result in results:
+        version = result.python_minor
+        by_python[version, result.status] += 1
+        if result.python:
+            versions[version] = result.python
+        if result.status == FAILED:
+            failed_on.append(version)
+        runs[version] = {"python": result.python, "status": result.status, "message": result.message,
+                         "duration": round(result.duration, 4), "cached": result.cached, "sealed": result.sealed,
+                         "network": result.network}
+    return {"number": block.number, "line": block.line, "language": block.language, "status": status,
+            "message": first.message, "failed_on": failed_on, "runs": runs}
 
 
-def _counts(results):
-    return {status.replace(" ", "_"): number for status, number in count(results).items()}
+def _name(status):
+    return status.replace(" ", "_")
+
+
+def add_page_cells(data: dict) -> None:
+    """What the page's table shows of each block, worked out here rather than in the template,
+    where a cell of every block on every interpreter cost more than the rest of the page: `css`
+    (the row's class), `cells` ((class, label, time) per interpreter, in `pythons`' order) and
+    `note`. Added once the JSON is written, whose readers want the data, not its display."""
+    pythons = [python["version"] for python in data["pythons"]]
+    for document in data["documents"]:
+        for block in document["blocks"]:
+            block["css"] = _css(block["status"])
+            block["cells"] = [_cell(block["runs"].get(version)) for version in pythons]
+            failed_on = block["failed_on"]
+            on = f"On Python {', '.join(failed_on)}: " if failed_on and len(failed_on) < len(pythons) else ""
+            block["note"] = on + block["message"]
+
+
+def _cell(run):
+    if run is None:
+        return _css(NOT_RUN), "–", ""
+    status = run["status"]
+    time = ("cached" if run["cached"] else f"{run['duration']:.3f} s") if status in (PASSED, FAILED) else ""
+    return _css(status), STATUS_LABELS[status], time
+
+
+def _css(status):
+    return "is-" + status.replace(" ", "-")
 
 
 def plain_text(markup: str) -> str:
@@ -110,13 +145,14 @@ class SnippetReportGenerator(Generator):
         if verification is None:
             return
         data = report_data(verification, datetime.now(UTC))
-        writer.write_file(PAGE_SAVE_AS, self._template(), self.context,
-                          relative_urls=self.settings["RELATIVE_URLS"], url=PAGE_URL,
-                          page_name="snippets", report=data)
         path = Path(self.output_path, JSON_SAVE_AS)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Compact: indenting switches json to its pure-Python encoder, several times slower.
         path.write_text(json.dumps(data) + "\n", encoding="utf-8")
+        add_page_cells(data)
+        writer.write_file(PAGE_SAVE_AS, self._template(), self.context,
+                          relative_urls=self.settings["RELATIVE_URLS"], url=PAGE_URL,
+                          page_name="snippets", report=data)
 
     def _template(self):
         """The theme's snippets.html, or the plugin's own for a theme that has none.

@@ -35,24 +35,47 @@ def runtime_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def job_key(job: Job, config: Config, environment) -> str:
-    """The key of a job run in `environment` (matrix/environments.py).
+class JobKeys:
+    """The keys of one build's jobs.
 
-    Its two halves are each worked out once and reused: what the run depends on besides
-    its blocks (the same for every job of that environment), and its blocks (the same on
-    every interpreter, unless a `raises` is qualified by version).
+    A key has two halves, each worked out once: what a run depends on besides its blocks (the
+    same for every job of an environment), and its blocks (the same on every interpreter, unless
+    a `raises` is qualified by version). plan.py gives a post's jobs on each interpreter the same
+    tuple of blocks, so they are known by identity.
     """
-    version = environment.interpreter.version
-    depends_on_version = any(block.options.raises_variants for block in job.blocks)
-    passed = tuple(os.environ.get(name) for name in config.pass_env)
-    digest = hashlib.sha256(_setting(config, passed, environment.interpreter, environment.lock))
-    digest.update(_blocks(job.blocks, version if depends_on_version else ""))
-    for path in job.inputs:
-        digest.update(f"{Path(path).name}\0".encode() + hashlib.sha256(Path(path).read_bytes()).digest())
-    return digest.hexdigest()
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.passed = tuple(os.environ.get(name) for name in config.pass_env)
+        self._environments = {}  # environment path -> sha256 of what its runs depend on
+        self._blocks = {}        # (id of a tuple of blocks, version or "") -> (that tuple, its material)
+
+    def key(self, job: Job, environment) -> str:
+        """The key of a job run in `environment` (matrix/environments.py)."""
+        setting = self._environments.get(environment.path)
+        if setting is None:
+            setting = hashlib.sha256(_setting(self.config, self.passed, environment.interpreter, environment.lock))
+            self._environments[environment.path] = setting
+        version = environment.interpreter.version if _depends_on_version(job.blocks) else ""
+        blocks = self._blocks.get((id(job.blocks), version))
+        if blocks is None or blocks[0] is not job.blocks:
+            blocks = self._blocks[id(job.blocks), version] = (job.blocks, _blocks(job.blocks, version))
+        digest = setting.copy()
+        digest.update(blocks[1])
+        for path in job.inputs:
+            digest.update(f"{Path(path).name}\0".encode() + hashlib.sha256(Path(path).read_bytes()).digest())
+        return digest.hexdigest()
 
 
-@lru_cache(maxsize=64)
+def job_key(job: Job, config: Config, environment) -> str:
+    """The key of one job, on its own."""
+    return JobKeys(config).key(job, environment)
+
+
+def _depends_on_version(blocks) -> bool:
+    return any(block.options.raises_variants for block in blocks)
+
+
 def _setting(config: Config, passed: tuple, interpreter, lock) -> bytes:
     material = {
         "runtime": runtime_fingerprint(),
@@ -65,7 +88,6 @@ def _setting(config: Config, passed: tuple, interpreter, lock) -> bytes:
     return json.dumps(material, sort_keys=True).encode()
 
 
-@lru_cache(maxsize=4096)
 def _blocks(blocks: tuple, version: str) -> bytes:
     return json.dumps([[block.kind, block.code, block.options.execution_key(version)] for block in blocks],
                       sort_keys=True).encode()

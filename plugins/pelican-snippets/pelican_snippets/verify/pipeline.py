@@ -4,7 +4,8 @@ A Verifier takes documents as they are read. Each job is planned for an
 interpreter and goes to the environment of that interpreter and the post's
 dependencies (matrix/environments.py): a warm one is found at once, a new
 one is built in the background. Once its environment is there, a job is
-answered from the cache or sent to that environment's snippet service,
+found in the cache (whose keys are read once, with the first job) or sent
+to that environment's snippet service,
 which runs it in a child process on the other cores while Pelican goes on
 reading and rendering; `finish()` waits for what is left and gathers
 everything in one Verification.
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +28,7 @@ from ..matrix.pythons import Matrix, resolve_pythons
 from ..model import NOT_RUN, Document, Problem, Result
 from ..plan import plan_document
 from .judge import judge
-from .key import job_key
+from .key import JobKeys
 from .store import ResultCache
 
 if TYPE_CHECKING:  # the client is imported when the first job runs
@@ -67,7 +69,7 @@ class Begun:
     """What became of a job once its environment was known."""
 
     key: str | None = None
-    stored: str | None = None         # its cache entry, decoded by finish() (where collections are cheap)
+    stored: bool = False              # the cache has its entry: finish() reads and decodes it (with the others)
     environment: object = None        # where it runs, should that entry turn out unusable
     answer: Future | None = None      # the service's answer to come
     settled: list | None = None       # its results without running (its environment could not be made)
@@ -86,12 +88,14 @@ class Verifier:
         self.config = config
         self.check_output = check_output
         self.cache = ResultCache(config.cache_dir) if config.cache_dir else None
+        self.keys = JobKeys(config)
+        self.stored = None               # the keys the cache holds, read when the first job is looked up
         self.started = time.perf_counter()
         self.verification = Verification(matrix=matrix or resolve_pythons(config))
         self.environments = environments or environments_for(config, report)
         self.submitted = set()           # sources already planned
         self.header_lines = {}           # source -> its header's lines, for messages about its declarations
-        self.pending = []                # (job, Future of its Begun)
+        self.pending = []                # (job, its Begun, or the Future of one while its environment is made)
         self.services = services         # started by the first job that runs, unless given
         self.lock = threading.Lock()     # jobs begin in the threads that make environments, too
         self.closed = False              # a job whose environment is made after this does not run
@@ -112,45 +116,55 @@ class Verifier:
             return
         jobs, settled = plan_document(document, verification.matrix.interpreters)
         verification.results[document.source] += settled
-        ready = []  # (job, its environment's Future, its Begun's Future) whose environment is there
+        ready = []  # (job, its environment's Future) whose environment is there
         for job in jobs:
-            begun, made = Future(), self.environments.get(job.interpreter, job.dependencies)
-            self.pending.append((job, begun))
+            made = self.environments.get(job.interpreter, job.dependencies)
             if made.done():
-                ready.append((job, made, begun))
+                ready.append((job, made))
             else:  # begun in the thread that builds the environment, once it is made
-                made.add_done_callback(lambda made, job=job, begun=begun: self._begin([(job, made, begun)]))
-        self._begin(ready)
-
-    def _begin(self, jobs: list) -> None:
-        """Jobs whose environments are made (or could not be): their results from the cache, looked
-        up together, or their runs."""
+                later = Future()
+                self.pending.append((job, later))
+                made.add_done_callback(partial(self._begin_later, job, later))
         try:
-            keyed = []  # (job, environment, key, begun)
-            for job, made, begun in jobs:
-                if self.closed:
-                    begun.set_result(Begun(settled=[replace(Result.service_stopped(block, "the build stopped first"),
-                                                            python=job.interpreter.version) for block in job.blocks]))
-                    continue
-                try:
-                    environment = made.result()
-                except EnvironmentFailed as failure:
-                    begun.set_result(self._without_environment(job, failure))
-                    continue
-                self.verification.environments[environment.path] = environment
-                keyed.append((job, environment, job_key(job, self.config, environment) if self.cache else None,
-                              begun))
-            skip_lookup = self.config.refresh or not self.cache
-            stored = {} if skip_lookup else self.cache.find([key for _, _, key, _ in keyed])
-            for job, environment, key, begun in keyed:
-                if key in stored:
-                    begun.set_result(Begun(key, stored=stored[key], environment=environment))
-                else:
-                    begun.set_result(Begun(key, answer=self._run(job, environment)))
+            begun = self._begin(ready)
+        except BaseException as error:  # noqa: BLE001 - raised by finish(), not into Pelican's reader
+            begun = [Future() for _ in ready]
+            for future in begun:
+                future.set_exception(error)
+        self.pending += zip([job for job, _ in ready], begun, strict=True)
+
+    def _begin_later(self, job, later: Future, made: Future) -> None:
+        try:
+            later.set_result(self._begin([(job, made)])[0])
         except BaseException as error:  # noqa: BLE001 - a callback's error would otherwise be lost
-            for _, _, begun in jobs:
-                if not begun.done():
-                    begun.set_exception(error)
+            later.set_exception(error)
+
+    def _begin(self, jobs: list) -> list:
+        """The Begun of each job whose environment is made (or could not be): found in the cache, or running."""
+        begun = []
+        for job, made in jobs:
+            if self.closed:
+                begun.append(Begun(settled=[replace(Result.service_stopped(block, "the build stopped first"),
+                                                    python=job.interpreter.version) for block in job.blocks]))
+                continue
+            try:
+                environment = made.result()
+            except EnvironmentFailed as failure:
+                begun.append(self._without_environment(job, failure))
+                continue
+            self.verification.environments[environment.path] = environment
+            key = self.keys.key(job, environment) if self.cache else None
+            if key is not None and key in self._stored_keys():
+                begun.append(Begun(key, stored=True, environment=environment))
+            else:
+                begun.append(Begun(key, answer=self._run(job, environment)))
+        return begun
+
+    def _stored_keys(self) -> set:
+        with self.lock:
+            if self.stored is None:
+                self.stored = set() if self.config.refresh else self.cache.stored_keys()
+            return self.stored
 
     def _without_environment(self, job, failure) -> Begun:
         python = job.interpreter.version
@@ -183,11 +197,14 @@ class Verifier:
             if settled:
                 on_result(None, settled)
         try:
-            for job, begun in self.pending:
-                begun = begun.result()
+            # Every job's Begun (waiting for the environments still being made), then the cache's
+            # entries of those it holds, read together.
+            pending = [(job, begun.result() if isinstance(begun, Future) else begun) for job, begun in self.pending]
+            entries = self.cache.entries([begun.key for _, begun in pending if begun.stored]) if self.cache else {}
+            for job, begun in pending:
                 if begun.problem and begun.problem not in verification.problems:
                     verification.problems.append(begun.problem)
-                reused = self.cache.decode(begun.stored, job) if begun.stored else None
+                reused = self.cache.decode(entries.get(begun.key), job) if begun.stored else None
                 if begun.stored and reused is None:  # an entry that did not read back: run it after all
                     begun.answer = self._run(job, begun.environment)
                 if reused is not None:

@@ -27,6 +27,7 @@ from ..plan import Job
 
 FORMAT = 4  # of an entry: {"format": FORMAT, "outcomes": [Outcome, ...]}
 DATABASE = "results.sqlite3"
+QUERY_KEYS = 500  # keys per query: SQLite limits the parameters of one
 LOCK_TIMEOUT = 60  # seconds to wait while another build writes its entries
 _DAMAGED = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
 log = logging.getLogger(__name__)
@@ -42,21 +43,29 @@ class ResultCache:
         self._warned = False  # one warning per build about a cache it cannot use
         self._lock = threading.Lock()  # a job whose environment was being built is looked up from that thread
 
-    def find(self, keys: list) -> dict:
-        """{key: its stored entry, undecoded (that can wait for a better moment)} of the keys stored.
-
-        One query for a post's jobs on every interpreter: a query costs more than its row.
-        """
-        if not keys:
-            return {}
+    def stored_keys(self) -> set:
+        """The keys of every entry, read at once: a build asks whether each job is stored as it
+        is submitted, and a query per post cost more than reading every key."""
         try:
             with self._lock:
-                rows = self._database().execute(
-                    f"SELECT key, entry FROM results WHERE key IN ({', '.join('?' * len(keys))})", keys).fetchall()
+                return {key for key, in self._database().execute("SELECT key FROM results")}
         except (sqlite3.Error, OSError) as error:
             self._trouble("read", error)
-            return {}
-        return dict(rows)
+            return set()
+
+    def entries(self, keys: list) -> dict:
+        """{key: its stored entry, undecoded} of those of `keys` that are stored."""
+        found = {}
+        try:
+            with self._lock:
+                database = self._database()
+                for start in range(0, len(keys), QUERY_KEYS):
+                    chunk = keys[start:start + QUERY_KEYS]
+                    found.update(database.execute(
+                        f"SELECT key, entry FROM results WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
+        except (sqlite3.Error, OSError) as error:
+            self._trouble("read", error)
+        return found
 
     def decode(self, stored: str | None, job: Job) -> list[Result] | None:
         """The job's results from its stored entry, or None if there is none or it is unusable."""
