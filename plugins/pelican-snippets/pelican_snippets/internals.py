@@ -10,7 +10,9 @@ loudly there rather than quietly in a build.
   is Pelican's `MarkdownReader.read` with one Markdown instance kept for
   every file, so it sets what `read` sets and parses metadata as it does.
 - Python-Markdown's preprocessor priorities: the collector must run after
-  whitespace normalisation and before the metadata header is removed.
+  whitespace normalisation and before the metadata header is removed; and
+  the inline treeprocessor's, which the placeholders' paragraphs are marked
+  atomic before.
 
 Pelican behaviour relied on without a wrapper, each used in one place:
 `pelican.log.console`, the console Pelican prints through (present/console.py);
@@ -37,6 +39,8 @@ READER_SOURCE = {
 NORMALIZE_WHITESPACE, META, FENCED_CODE = "normalize_whitespace", "meta", "fenced_code_block"
 COLLECTOR_PRIORITY = 29   # between normalize_whitespace (30) and meta (27); fenced_code runs at 25
 META_PRIORITY = 27        # where markdown.extensions.meta registers its preprocessor
+INLINE = "inline"         # the treeprocessor that applies the inline patterns, at 20
+ATOMIC_PRIORITY = 21      # the placeholders are marked atomic just before it
 
 
 def raw_html(content) -> str:
@@ -95,4 +99,10 @@ def check() -> list:
         changed.append(f"Python-Markdown's preprocessors are not in the order {order} any more (Markdown "
                        f"{MARKDOWN_CHECKED} was; now {markdown.__version__}): internals.COLLECTOR_PRIORITY "
                        f"must put the collector after whitespace normalisation and before the metadata header")
+    inline = md.treeprocessors.get_index_for_name(INLINE) if INLINE in md.treeprocessors else -1
+    md.treeprocessors.register(Preprocessor(md), "atomic", ATOMIC_PRIORITY)
+    if inline == -1 or md.treeprocessors.get_index_for_name("atomic") > md.treeprocessors.get_index_for_name(INLINE):
+        changed.append(f"Python-Markdown's inline treeprocessor is not named {INLINE!r} or no longer runs after "
+                       f"priority {ATOMIC_PRIORITY}: internals.ATOMIC_PRIORITY must put the placeholders' "
+                       "paragraphs before it")
     return changed

@@ -178,9 +178,14 @@ class Document:
         self.problems.append(Problem(self.source, line, message))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Result:
-    """What running a block gave: its status, what it printed, and why it failed."""
+    """What running a block gave: its status, what it printed, and why it failed.
+
+    Treated as immutable (`dataclasses.replace` makes a changed one), though not frozen: a warm
+    build makes one per block and interpreter from the cache, and a frozen one costs twice as
+    much to make.
+    """
 
     block: Block
     status: str
@@ -194,11 +199,12 @@ class Result:
     sealed: bool = False       # it ran in the sandbox (runtime/sandbox.py)
     network: bool = False      # its process had the build's network
     python: str = ""           # the full version of the interpreter it ran on ("3.12.1")
+    # The interpreter as the matrix names it: "3.12" (of "3.12.1", or "3.13.0rc1").
+    python_minor: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def python_minor(self) -> str:
-        """The interpreter as the matrix names it: "3.12" (of "3.12.1", or "3.13.0rc1")."""
-        return self.python[:self.python.rfind(".")] if self.python.count(".") > 1 else self.python
+    def __post_init__(self) -> None:
+        python = self.python
+        self.python_minor = python[:python.rfind(".")] if python.count(".") > 1 else python
 
     @classmethod
     def invalid_option(cls, block: Block) -> Result:

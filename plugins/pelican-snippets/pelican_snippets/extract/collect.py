@@ -24,6 +24,8 @@ from pathlib import Path
 from markdown import Markdown
 from markdown.extensions.meta import MetaExtension
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
 from ..internals import META, NORMALIZE_WHITESPACE
 from ..model import Block, Document, Expected, Options
@@ -66,6 +68,7 @@ class SnippetCollector(Preprocessor):
         self.document = document
         self.python_languages = set(python_languages)
         self.done = False
+        self.placeholders = set()  # the stash placeholders it left, each a paragraph of its own
 
     def kind(self, language: str) -> str | None:
         return kind_of(language, self.python_languages)
@@ -98,8 +101,9 @@ class SnippetCollector(Preprocessor):
                 for index in range(fence.open_index + 1, fence.close_index):
                     if HIDDEN.search(lines[index]):
                         replacements[index] = []
-            replacements[fence.close_index] = [lines[fence.close_index], "",
-                                               self.md.htmlStash.store(self.document.placeholder(block)), ""]
+            placeholder = self.md.htmlStash.store(self.document.placeholder(block))
+            self.placeholders.add(placeholder)
+            replacements[fence.close_index] = [lines[fence.close_index], "", placeholder, ""]
         self.document.blocks = blocks
         rewritten = []
         for index, line in enumerate(lines):
@@ -167,6 +171,23 @@ class SnippetCollector(Preprocessor):
             block = dataclasses.replace(block, expected=expected)
         blocks[previous[1]] = block
         return True
+
+
+class AtomicPlaceholders(Treeprocessor):
+    """Marks the paragraphs that hold a collector's placeholders atomic, before the inline
+    patterns run: a placeholder has no Markdown in it, and trying every pattern on each one
+    cost a build as much as collecting its blocks."""
+
+    def __init__(self, md, collector: SnippetCollector):
+        super().__init__(md)
+        self.collector = collector
+
+    def run(self, root) -> None:
+        placeholders = self.collector.placeholders
+        if placeholders:
+            for element in root:  # fences start at column 0, so their paragraphs are the root's
+                if element.tag == "p" and element.text in placeholders:
+                    element.text = AtomicString(element.text)
 
 
 def read_header(lines: list, document: Document) -> None:

@@ -18,7 +18,15 @@ from pelican.utils import pelican_open
 
 from .. import internals
 from ..config import ConfigError, load_config, sandbox_required_but
-from ..extract.collect import INPUTS_KEY, METADATA_KEY, SnippetCollector, declared_inputs, display_path, new_document
+from ..extract.collect import (
+    INPUTS_KEY,
+    METADATA_KEY,
+    AtomicPlaceholders,
+    SnippetCollector,
+    declared_inputs,
+    display_path,
+    new_document,
+)
 from ..matrix.interpreters import this_interpreter
 from ..matrix.pythons import Matrix, PythonMissing, resolve_pythons
 from ..present.console import failure_lines, print_report, progress_bar
@@ -152,8 +160,9 @@ class SnippetMarkdownReader(MarkdownReader):
         document = new_document(display_path(source_path))
         md = self._reset_markdown()
         internals.start_reading(self, md, source_path)
-        md.preprocessors.register(
-            SnippetCollector(md, document, config.languages), "snippets", internals.COLLECTOR_PRIORITY)
+        collector = SnippetCollector(md, document, config.languages)
+        md.preprocessors.register(collector, "snippets", internals.COLLECTOR_PRIORITY)
+        md.treeprocessors.register(AtomicPlaceholders(md, collector), "snippets", internals.ATOMIC_PRIORITY)
         with pelican_open(source_path) as text:
             content = md.convert(text)
         metadata = internals.parse_metadata(self, md.Meta) if hasattr(md, "Meta") else {}

@@ -48,7 +48,8 @@ class JobKeys:
         self.config = config
         self.passed = tuple(os.environ.get(name) for name in config.pass_env)
         self._environments = {}  # environment path -> sha256 of what its runs depend on
-        self._blocks = {}        # (id of a tuple of blocks, version or "") -> (that tuple, its material)
+        self._blocks = {}        # id of a tuple of blocks -> (it, whether a `raises` names versions,
+                                 # {version, or "" for every one: its part of the key})
 
     def key(self, job: Job, environment) -> str:
         """The key of a job run in `environment` (matrix/environments.py)."""
@@ -56,12 +57,16 @@ class JobKeys:
         if setting is None:
             setting = hashlib.sha256(_setting(self.config, self.passed, environment.interpreter, environment.lock))
             self._environments[environment.path] = setting
-        version = environment.interpreter.version if _depends_on_version(job.blocks) else ""
-        blocks = self._blocks.get((id(job.blocks), version))
-        if blocks is None or blocks[0] is not job.blocks:
-            blocks = self._blocks[id(job.blocks), version] = (job.blocks, _blocks(job.blocks, version))
+        known = self._blocks.get(id(job.blocks))
+        if known is None or known[0] is not job.blocks:
+            known = self._blocks[id(job.blocks)] = (job.blocks, _depends_on_version(job.blocks), {})
+        blocks, depends_on_version, materials = known
+        version = environment.interpreter.version if depends_on_version else ""
+        material = materials.get(version)
+        if material is None:
+            material = materials[version] = _blocks(blocks, version)
         digest = setting.copy()
-        digest.update(blocks[1])
+        digest.update(material)
         for path in job.inputs:
             digest.update(f"{Path(path).name}\0".encode() + hashlib.sha256(Path(path).read_bytes()).digest())
         return digest.hexdigest()
