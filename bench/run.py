@@ -19,7 +19,10 @@ directory and measures, on that same corpus and in one run:
     environment with numpy.
 The single-interpreter steps verify on the build's own Python. The plugin
 runs with its default settings otherwise, so posts are sealed where the
-kernel allows it. Prints the figures and the ratios against the targets. Not a test.
+kernel allows it. Each round runs every step; the comparisons of a few per
+cent (warm builds against the plain one, the command against the peer) run
+`--pairs` times a round, back to back, and each ratio is the median of its
+pairs. Prints the figures and the ratios against the targets. Not a test.
 """
 
 import argparse
@@ -43,6 +46,10 @@ sys.path.insert(0, str(ROOT))
 from pelicanconf import SNIPPETS as BLOG_SNIPPETS  # noqa: E402
 
 MATRIX = BLOG_SNIPPETS["pythons"]
+# The environments are kept where the project keeps them (as the tests do), not with the corpus in
+# the temporary folder: a sealed post's own /tmp covers whatever is under /tmp, so a venv there is
+# mounted again into every post's view, a cost a project outside /tmp does not pay.
+ENVIRONMENTS = str(ROOT / ".snippets-cache" / "environments")
 
 BLOCKS = [
     "import math\nvalues = [math.sqrt(n) for n in range({n} % 50 + 10)]\nprint(round(sum(values), 3))",
@@ -72,7 +79,8 @@ def settings(work, plugin, pythons=(OWN,)):
     path.write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom publishconf import *\n"
         f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nPLUGINS = {plugins}\n"
-        f"SNIPPETS = {{**SNIPPETS, 'cache_dir': {str(work / 'cache')!r}, 'pythons': {list(pythons)!r}}}\n")
+        f"SNIPPETS = {{**SNIPPETS, 'cache_dir': {str(work / 'cache')!r}, 'pythons': {list(pythons)!r}, "
+        f"'environments_dir': {ENVIRONMENTS!r}}}\n")
     return path
 
 
@@ -96,7 +104,7 @@ def ran(stdout):
     return f"{match.group(1)} run, {match.group(2)} cached" if match else "?"
 
 
-def measure(posts, repeat):
+def measure(posts, repeat, pairs):
     work = Path(tempfile.mkdtemp(prefix="snippet-bench-"))
     try:
         content = work / "content"
@@ -116,7 +124,8 @@ def measure(posts, repeat):
         edits = iter(range(10**6))
         def edit():
             return target.write_text(original.replace("range(0 % 50 + 10)", f"range({next(edits) + 11})"))
-        (work / "pelicanconf.py").write_text(f"PATH = 'content'\nSNIPPETS = {{'cache_dir': {str(work / 'cache')!r}}}\n")
+        (work / "pelicanconf.py").write_text(f"PATH = 'content'\nSNIPPETS = {{'cache_dir': {str(work / 'cache')!r}, "
+                                             f"'environments_dir': {ENVIRONMENTS!r}}}\n")
         (work / "matrixconf.py").write_text(
             f"from pelicanconf import *\nSNIPPETS = {{**SNIPPETS, 'pythons': {MATRIX!r}}}\n")
         (work / "unsealed.py").write_text("from pelicanconf import *\nSNIPPETS = {**SNIPPETS, 'sandbox': 'off'}\n")
@@ -126,15 +135,16 @@ def measure(posts, repeat):
         # Our pytest plugin loads itself through its entry point: the peer runs without it.
         peer = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:snippets", "--markdown-docs",
                 "content"]
-        # (name, command, what to do first, environment, working directory)
+        # (name, command, what to do first, environment, working directory). What a target compares
+        # runs back to back, and the warm builds and the command against the peer `pairs` times a
+        # round: they differ by a few per cent, less than this VM's speed swings between runs.
         steps = [
-            # The plain build between the two it is compared with, so each pair runs back to back.
             ("build, cold cache", lambda: build(with_plugin), clear, None, ROOT),
             ("plain build", lambda: build(plain), None, None, ROOT),
-            ("build, warm cache", lambda: build(with_plugin), None, None, ROOT),
             ("build after editing one post", lambda: build(with_plugin), edit, None, ROOT),
-            ("ours: snippets command, cold", lambda: ours, clear, None, work),
-            ("peer: pytest-markdown-docs", lambda: peer, None, None, work),
+            *[step for _ in range(pairs) for step in (
+                ("ours: snippets command, cold", lambda: ours, clear, None, work),
+                ("peer: pytest-markdown-docs", lambda: peer, None, None, work))],
             ("ours: snippets command, unsealed", lambda: ours + ["--settings", "unsealed.py"], clear, None, work),
             ("ours: pytest content/, cold", lambda: ours_pytest, clear, None, work),
             # The matrix: every interpreter at once, then each alone, back to back.
@@ -142,9 +152,13 @@ def measure(posts, repeat):
             *[(f"alone: snippets --python {version}, cold",
                lambda version=version: ours + ["--settings", "matrixconf.py", "--python", version], clear, None, work)
               for version in MATRIX],
+            # Its cold build leaves every result cached, the build's own Python's too: then the plain
+            # build and the two warm ones, back to back.
             ("matrix: build, cold cache", lambda: build(matrix), clear, None, ROOT),
-            ("plain build, again", lambda: build(plain), None, None, ROOT),
-            ("matrix: build, warm cache", lambda: build(matrix), None, None, ROOT),
+            *[step for _ in range(pairs) for step in (
+                ("plain build, before warm", lambda: build(plain), None, None, ROOT),
+                ("build, warm cache", lambda: build(with_plugin), None, None, ROOT),
+                ("matrix: build, warm cache", lambda: build(matrix), None, None, ROOT))],
         ]
         # Rounds of every step, rather than each step repeated: this VM's speed drifts over
         # minutes. Within a round, what is compared runs back to back.
@@ -175,7 +189,7 @@ from pelican_snippets.matrix.pythons import resolve_pythons
 loaded = time.perf_counter()
 _, config = read_settings_file(sys.argv[1])
 matrix = resolve_pythons(config)
-with Environments(config.cache_dir + "/environments") as environments:
+with Environments(config.environments_dir) as environments:
     made = [environments.get(interpreter).result() for interpreter in matrix.interpreters]
 assert not any(environment.built for environment in made), "an environment was made"
 print(len(made), (time.perf_counter() - loaded) * 1000)
@@ -218,15 +232,16 @@ def numpy_environment_cost():
 
 
 def report(posts, times, cpus, counts):
-    """Each time is the best of the rounds; each ratio the median of the rounds' own ratios."""
-    print(f"\n{posts} posts x {len(BLOCKS)} Python blocks (best of {len(times['plain build'])} rounds)")
+    """Each time is the best of the rounds; each ratio the median of its pairs' own ratios."""
+    print(f"\n{posts} posts x {len(BLOCKS)} Python blocks (best of {len(times['plain build'])} rounds; "
+          f"the ratios: medians of every pair)")
     for name, values in times.items():
         print(f"  {name:34s} {min(values):7.2f} s")
     cold, warm, edit, matrix_warm, (environments, lookup) = counts
     print(f"  blocks: cold {cold}; warm {warm}; after one edit {edit}")
     checks = [
         ("cold build / plain build", "build, cold cache", "plain build", 1.30),
-        ("warm build / plain build", "build, warm cache", "plain build", 1.05),
+        ("warm build / plain build", "build, warm cache", "plain build, before warm", 1.05),
         ("ours cold / peer", "ours: snippets command, cold", "peer: pytest-markdown-docs", 0.50),
     ]
     for name, ours, base, target in checks:
@@ -239,7 +254,7 @@ def report(posts, times, cpus, counts):
     # command and every process it started).
     sealed, unsealed = "ours: snippets command, cold", "ours: snippets command, unsealed"
     for what, values in (("wall", times), ("CPU", cpus)):
-        cost = statistics.median(a - b for a, b in zip(values[sealed], values[unsealed], strict=True))
+        cost = statistics.median(values[sealed]) - statistics.median(values[unsealed])
         print(f"  {'sealing, per post (' + what + ')':34s} {cost / posts * 1000:7.2f} ms")
     edit_ok = edit.startswith(f"{len(BLOCKS)} run")
     print(f"  an edit re-runs only that post: {'yes' if edit_ok else 'NO'} ({edit})")
@@ -256,7 +271,7 @@ def report(posts, times, cpus, counts):
                                                    times[f"alone: snippets --python {OWN}, cold"], strict=True))
     print(f"  {'matrix cold / the build' + chr(39) + 's own':34s} {own:7.2f}x  (for {n} interpreters; "
           f"{own / n:.2f} x N)")
-    ratios = sorted(a / b for a, b in zip(times["matrix: build, warm cache"], times["plain build, again"],
+    ratios = sorted(a / b for a, b in zip(times["matrix: build, warm cache"], times["plain build, before warm"],
                                           strict=True))
     ratio = statistics.median(ratios)
     print(f"  {'matrix warm build / plain build':34s} {ratio:7.2f}x  (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}; "
@@ -273,12 +288,14 @@ def main():
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--scaling", type=int, default=1000, help="a second, larger corpus (0 to skip)")
     parser.add_argument("--repeat", type=int, default=5, help="rounds of runs (times: the best; ratios: the median)")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="warm builds and command-against-peer pairs in each round (default: 3)")
     args = parser.parse_args()
     if importlib.util.find_spec("pytest_markdown_docs") is None:
         sys.exit("the peer is missing: pip install -r bench/requirements.txt")
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     for posts in [args.posts] + ([args.scaling] if args.scaling else []):
-        times, cpus, counts = measure(posts, args.repeat)
+        times, cpus, counts = measure(posts, args.repeat, args.pairs)
         report(posts, times, cpus, counts)
     version, costs = numpy_environment_cost()
     (warm_uv, packages), (cold_uv, _) = costs

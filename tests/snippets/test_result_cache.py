@@ -183,3 +183,25 @@ def test_pelicans_own_content_cache_keeps_the_placeholders(site):
     other.write_text(OTHER_POST.replace("[1, 2, 3]", "[2, 2, 2]"))
     result = build(site / "content", site / "out", settings)
     assert counts(result) == (N, N)
+
+
+def test_an_entry_gone_between_the_key_lookup_and_its_reading_is_run_again(tmp_path):
+    """A build reads the cache's keys with its first job and the entries at the end: one that
+    another build replaced or lost in between is run, not lost."""
+    from pelican_snippets.config import load_config
+    from pelican_snippets.extract.collect import read_document
+    from pelican_snippets.verify.pipeline import Verifier, verify_documents
+
+    config = load_config({"SNIPPETS": {"cache_dir": str(tmp_path / "cache")}})
+    document = read_document(OTHER_POST, "content/posts/other.md")
+    first = verify_documents([document], config)
+    assert (first.executed, first.reused) == (1, 0)  # one block, on the build's own Python
+    verifier = Verifier(config)
+    verifier.submit(read_document(OTHER_POST, "content/posts/other.md"))
+    assert verifier.stored  # the keys were read, the entry is known to be there
+    with sqlite3.connect(tmp_path / "cache" / "results.sqlite3") as database:
+        database.execute("DELETE FROM results")
+    database.close()
+    again = verifier.finish()
+    assert (again.executed, again.reused) == (1, 0)
+    assert [result.status for result in again.all_results()] == ["passed"]

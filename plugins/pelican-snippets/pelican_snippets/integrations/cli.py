@@ -9,6 +9,7 @@ Exits 1 if any block fails, 2 for a wrong command line or settings file.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -71,6 +72,9 @@ def main(argv: list | None = None) -> int:
     services, environments = boot(config, matrix)
     from ..present.console import print_report
     from ..verify.pipeline import verify_documents
+    # What is imported by now lives as long as the command: set aside, so that collections
+    # while the posts run (the reader and the services' threads allocate) scan only what they made.
+    gc.freeze()
     verification = verify_documents(read_posts(files, config), config, matrix=matrix, services=services,
                                     environments=environments)
     print_report(verification, write=print)
