@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..matrix.environments import EnvironmentFailed, Environments, environments_for
+from ..matrix.environments import EnvironmentFailed, Environments, environments_for, failed
 from ..matrix.pythons import Matrix, resolve_pythons
 from ..model import NOT_RUN, Document, Problem, Result
 from ..plan import plan_document
@@ -128,9 +128,7 @@ class Verifier:
         try:
             begun = self._begin(ready)
         except BaseException as error:  # noqa: BLE001 - raised by finish(), not into Pelican's reader
-            begun = [Future() for _ in ready]
-            for future in begun:
-                future.set_exception(error)
+            begun = [failed(error) for _ in ready]
         self.pending += zip([job for job, _ in ready], begun, strict=True)
 
     def _begin_later(self, job, later: Future, made: Future) -> None:
