@@ -53,6 +53,8 @@ def test_a_clean_build_reports_every_block_and_shows_output(site):
     page = (site / "out" / "2024" / "fine" / "index.html").read_text()
     assert '<p class="snippet-output-label">Output</p><pre><code>6</code></pre>' in page
     assert "<!--snippet-" not in page  # no placeholder left behind
+    # Its placeholder was joined to the block (typogrify would have had one more run of text).
+    assert '</code></pre></div><div class="snippet-output">' in page
 
 
 def test_an_invalid_option_fails_the_build_with_file_line_and_valid_options(site):

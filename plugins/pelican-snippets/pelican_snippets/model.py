@@ -172,7 +172,12 @@ class Document:
     header_lines: dict = field(default_factory=dict)  # header key, lower case -> its line in the source
 
     def placeholder(self, block: Block) -> str:
-        return f"<!--{self.marker}:{block.number}-->"
+        return f"{self.placeholder_start}{block.number}-->"
+
+    @property
+    def placeholder_start(self) -> str:
+        """What every placeholder of this document starts with."""
+        return f"<!--{self.marker}:"
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.source, line, message))

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from markdown import Markdown
 from markdown.extensions.meta import MetaExtension
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
@@ -188,6 +189,23 @@ class AtomicPlaceholders(Treeprocessor):
             for element in root:  # fences start at column 0, so their paragraphs are the root's
                 if element.tag == "p" and element.text in placeholders:
                     element.text = AtomicString(element.text)
+
+
+class GluedPlaceholders(Postprocessor):
+    """Joins each placeholder to the end of the block above it, once the HTML is text.
+
+    On a line of its own, a placeholder leaves one more run of text (newlines) between tags, and
+    typogrify runs each of its filters' patterns on every such run: that cost a build more
+    than collecting the blocks. Between two tags, whitespace changes nothing readers see.
+    """
+
+    def __init__(self, md, document: Document):
+        super().__init__(md)
+        self.start = document.placeholder_start
+
+    def run(self, text: str) -> str:
+        pieces = text.split(self.start)  # each but the last ends where a placeholder starts
+        return self.start.join([piece.rstrip("\n") for piece in pieces[:-1]] + pieces[-1:])
 
 
 def read_header(lines: list, document: Document) -> None:
