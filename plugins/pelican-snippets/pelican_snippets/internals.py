@@ -13,7 +13,7 @@ loudly there rather than quietly in a build.
   whitespace normalisation and before the metadata header is removed; and
   the inline treeprocessor's, which the placeholders' paragraphs are marked
   atomic before; and the raw HTML postprocessor's, which puts the
-  placeholders back into the text before they are joined to their blocks.
+  placeholders back into the text before they are moved into their blocks.
 
 Pelican behaviour relied on without a wrapper, each used in one place:
 `pelican.log.console`, the console Pelican prints through (present/console.py);
@@ -43,7 +43,7 @@ META_PRIORITY = 27        # where markdown.extensions.meta registers its preproc
 INLINE = "inline"         # the treeprocessor that applies the inline patterns, at 20
 ATOMIC_PRIORITY = 21      # the placeholders are marked atomic just before it
 RAW_HTML = "raw_html"     # the postprocessor that puts stashed HTML back, at 30
-GLUE_PRIORITY = 25        # the placeholders are joined to their blocks after it
+MOVE_PRIORITY = 25        # the placeholders are moved into their blocks after it
 
 
 def raw_html(content) -> str:
@@ -109,9 +109,9 @@ def check() -> list:
                        f"priority {ATOMIC_PRIORITY}: internals.ATOMIC_PRIORITY must put the placeholders' "
                        "paragraphs before it")
     raw_html = md.postprocessors.get_index_for_name(RAW_HTML) if RAW_HTML in md.postprocessors else -1
-    md.postprocessors.register(Preprocessor(md), "glue", GLUE_PRIORITY)
-    if raw_html == -1 or md.postprocessors.get_index_for_name("glue") < raw_html:
+    md.postprocessors.register(Preprocessor(md), "move", MOVE_PRIORITY)
+    if raw_html == -1 or md.postprocessors.get_index_for_name("move") < raw_html:
         changed.append(f"Python-Markdown's raw HTML postprocessor is not named {RAW_HTML!r} or no longer runs "
-                       f"before priority {GLUE_PRIORITY}: internals.GLUE_PRIORITY must come after it, once the "
+                       f"before priority {MOVE_PRIORITY}: internals.MOVE_PRIORITY must come after it, once the "
                        "placeholders are back in the text")
     return changed

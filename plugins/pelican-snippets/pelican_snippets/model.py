@@ -12,6 +12,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .runtime.wire import FAILED, NOT_RUN, PASSED, SKIPPED, Outcome
 from .runtime.wire import STATUSES as RUNTIME_STATUSES
@@ -142,8 +143,7 @@ class Block:
         return f"{self.language} block {self.number}"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Something wrong with the post itself rather than with a block (an unclosed fence)."""
 
     source: str
@@ -170,6 +170,8 @@ class Document:
     requires_python: str = ""                       # its `Requires-Python:` condition ("": every Python)
     dependencies: tuple = ()                        # its `Dependencies:`, PEP 508 requirements as written
     header_lines: dict = field(default_factory=dict)  # header key, lower case -> its line in the source
+    closings: dict = field(default_factory=dict)   # block number -> the closing tags its placeholder
+                                                    # comes before (extract/collect.py, PlaceholdersIntoPre)
 
     def placeholder(self, block: Block) -> str:
         return f"{self.placeholder_start}{block.number}-->"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from .matrix.interpreters import Interpreter, this_interpreter
 from .model import NOT_APPLICABLE, Document, Result, version_matches
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     """Blocks that run in order in one fresh process with one namespace, on one interpreter."""
 
     source: str

@@ -46,6 +46,8 @@ _META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)")
 _META_BEGIN = re.compile(r"^-{3}(\s.*)?")
 _META_END = re.compile(r"^(-{3}|\.{3})(\s.*)?")
 _VERSION_OPERATORS = tuple("<>=!~")
+_PRE_END = "</pre>"
+_CLOSING_TAGS = re.compile(r"(?:</\w+>)*")
 
 
 def kind_of(language: str, python_languages) -> str | None:
@@ -100,20 +102,18 @@ class SnippetCollector(Preprocessor):
             replacements[fence.open_index] = [_native_opening(fence, block.options)]
             if kind == "python":
                 for index in range(fence.open_index + 1, fence.close_index):
-                    if HIDDEN.search(lines[index]):
+                    if "hide" in lines[index] and HIDDEN.search(lines[index]):  # the regex only where it may match
                         replacements[index] = []
             placeholder = self.md.htmlStash.store(self.document.placeholder(block))
             self.placeholders.add(placeholder)
             replacements[fence.close_index] = [lines[fence.close_index], "", placeholder, ""]
         self.document.blocks = blocks
-        rewritten = []
-        for index, line in enumerate(lines):
-            replacement = replacements.get(index)
-            if replacement is None:
-                rewritten.append(line)
-            else:
-                rewritten += replacement
-        return rewritten
+        rewritten, kept = [], 0  # lines before `kept` are in rewritten
+        for index in sorted(replacements):
+            rewritten += lines[kept:index]
+            rewritten += replacements[index]
+            kept = index + 1
+        return rewritten + lines[kept:]
 
     def _block(self, fence, lines, kind, number):
         body = lines[fence.open_index + 1:fence.close_index]
@@ -191,21 +191,33 @@ class AtomicPlaceholders(Treeprocessor):
                     element.text = AtomicString(element.text)
 
 
-class GluedPlaceholders(Postprocessor):
-    """Joins each placeholder to the end of the block above it, once the HTML is text.
+class PlaceholdersIntoPre(Postprocessor):
+    """Moves each placeholder to the end of its block's `<pre>`, once the HTML is text.
 
-    On a line of its own, a placeholder leaves one more run of text (newlines) between tags, and
-    typogrify runs each of its filters' patterns on every such run: that cost a build more
-    than collecting the blocks. Between two tags, whitespace changes nothing readers see.
+    typogrify leaves what is inside `<pre>` alone but tokenizes everything else and runs each
+    of its filters on it: a placeholder between the blocks cost a build more than collecting
+    them. The closing tags it is moved past are noted in the document, and the results go
+    after them (present/html.py). A block whose HTML does not end in `</pre>` and closing
+    tags keeps its placeholder where it was, joined to the block.
     """
 
     def __init__(self, md, document: Document):
         super().__init__(md)
-        self.start = document.placeholder_start
+        self.document = document
 
     def run(self, text: str) -> str:
-        pieces = text.split(self.start)  # each but the last ends where a placeholder starts
-        return self.start.join([piece.rstrip("\n") for piece in pieces[:-1]] + pieces[-1:])
+        start = self.document.placeholder_start
+        pieces = text.split(start)  # each but the first starts with a placeholder's "N-->"
+        for index in range(1, len(pieces)):
+            before = pieces[index - 1].rstrip("\n")
+            number, _, after = pieces[index].partition("-->")
+            pre = before.rfind(_PRE_END)
+            closing = before[pre:] if pre >= 0 and _CLOSING_TAGS.fullmatch(before, pre + len(_PRE_END)) else ""
+            if closing:
+                self.document.closings[int(number)] = closing
+            pieces[index - 1] = before[:len(before) - len(closing)]
+            pieces[index] = f"{number}-->{closing}{after}"
+        return start.join(pieces)
 
 
 def read_header(lines: list, document: Document) -> None:

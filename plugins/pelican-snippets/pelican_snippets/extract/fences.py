@@ -9,8 +9,8 @@ rules on the same lines, so the blocks we run are the blocks readers see.
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cached_property
+from itertools import islice
+from typing import NamedTuple
 
 _OPENING = re.compile(r"^(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^\n]*?)[ ]*$")
 # What fenced_code itself accepts after the fence (language, hl_lines or {attrs}).
@@ -19,22 +19,14 @@ _ATTR_LANGUAGE = re.compile(r"\{\s*\.([\w#.+-]+)")
 _FENCE_STARTS = ("```", "~~~")  # a cheap look at each line before the regex
 
 
-@dataclass(frozen=True)
-class Fence:
+class Fence(NamedTuple):
     """A fenced block as it stands in the file: 0-based line indexes, raw info string."""
 
     open_index: int
     close_index: int
     fence: str
     info: str
-
-    @cached_property  # asked for several times per fence
-    def language(self) -> str:
-        if self.info.startswith("{"):
-            match = _ATTR_LANGUAGE.match(self.info)
-            return match.group(1).lower() if match else ""
-        word = self.info.split(maxsplit=1)[0] if self.info else ""
-        return word.lstrip(".").lower()
+    language: str    # its language, lower case ("" for none)
 
     @property
     def option_text(self) -> str:
@@ -42,6 +34,15 @@ class Fence:
             return ""
         parts = self.info.split(maxsplit=1)
         return parts[1] if len(parts) > 1 else ""
+
+
+def language_of(info: str) -> str:
+    """The language an info string names: its first word, or the first class of {.attrs}."""
+    if info.startswith("{"):
+        match = _ATTR_LANGUAGE.match(info)
+        return match.group(1).lower() if match else ""
+    word = info.split(maxsplit=1)[0] if info else ""
+    return word.lstrip(".").lower()
 
 
 def find_fences(lines: list[str], understands=lambda language: False) -> Iterator[tuple[Fence | None, tuple | None]]:
@@ -52,33 +53,25 @@ def find_fences(lines: list[str], understands=lambda language: False) -> Iterato
     An info string fenced_code cannot read, and an opening fence never closed,
     are reported as problems: Python-Markdown would print them as plain text.
     """
-    index = 0
-    while index < len(lines):
-        match = _OPENING.match(lines[index]) if lines[index][:3] in _FENCE_STARTS else None
+    # Only a line that starts like a fence can open or close one: the rest are passed over at once.
+    starts = [index for index, line in enumerate(lines) if line.startswith(_FENCE_STARTS)]
+    after = 0  # lines before this one are inside a block already found
+    for at, index in enumerate(starts):
+        match = _OPENING.match(lines[index]) if index >= after else None
         if not match:
-            index += 1
             continue
         fence, info = match.group("fence"), match.group("info")
-        candidate = Fence(index, -1, fence, info)
-        if not (understands(candidate.language) or _NATIVE_INFO.match(info)):
+        language = language_of(info)
+        if not (understands(language) or _NATIVE_INFO.match(info)):
             # fenced_code cannot read this info string, so the block would be shown as text
             yield None, (index, f"the fence {fence}{info} is not understood: options are read only on "
-                                f"python, pycon, shell and output blocks; write just {fence}{candidate.language}")
-            index += 1
+                                f"python, pycon, shell and output blocks; write just {fence}{language}")
             continue
-        close = _closing_index(lines, index + 1, fence)
+        close = next((later for later in islice(starts, at + 1, None) if lines[later].rstrip(" ") == fence), None)
         if close is None:
             if info:  # a bare fence with no partner is ordinary text, not a mistake
                 yield None, (index, f"the {fence}{info} fence opened here is never closed "
                                     f"(close it with a line holding exactly {fence})")
-            index += 1
             continue
-        yield Fence(index, close, fence, info), None
-        index = close + 1
-
-
-def _closing_index(lines, start, fence):
-    for index in range(start, len(lines)):
-        if lines[index].rstrip(" ") == fence:
-            return index
-    return None
+        yield Fence(index, close, fence, info, language), None
+        after = close + 1

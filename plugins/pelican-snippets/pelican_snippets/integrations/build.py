@@ -22,7 +22,7 @@ from ..extract.collect import (
     INPUTS_KEY,
     METADATA_KEY,
     AtomicPlaceholders,
-    GluedPlaceholders,
+    PlaceholdersIntoPre,
     SnippetCollector,
     declared_inputs,
     display_path,
@@ -164,7 +164,7 @@ class SnippetMarkdownReader(MarkdownReader):
         collector = SnippetCollector(md, document, config.languages)
         md.preprocessors.register(collector, "snippets", internals.COLLECTOR_PRIORITY)
         md.treeprocessors.register(AtomicPlaceholders(md, collector), "snippets", internals.ATOMIC_PRIORITY)
-        md.postprocessors.register(GluedPlaceholders(md, document), "snippets", internals.GLUE_PRIORITY)
+        md.postprocessors.register(PlaceholdersIntoPre(md, document), "snippets", internals.MOVE_PRIORITY)
         with pelican_open(source_path) as text:
             content = md.convert(text)
         metadata = internals.parse_metadata(self, md.Meta) if hasattr(md, "Meta") else {}

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .interpreters import Interpreter
 
@@ -36,8 +36,7 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 CLAUSE = re.compile(r"^\s*(error:|cause:|├─▶|╰─▶)\s*")
 
 
-@dataclass(frozen=True)
-class Environment:
+class Environment(NamedTuple):
     interpreter: Interpreter
     requirements: tuple  # the declared PEP 508 requirements, normalised, sorted, deduplicated
     path: str            # the venv folder

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 PROBE = ("import importlib.util, platform, sys; "
          "print(sys.implementation.name, platform.python_version(), importlib.util.MAGIC_NUMBER.hex(), sys.executable)")
@@ -22,8 +22,7 @@ NAMES = ["python3"] + [f"python3.{minor}" for minor in range(6, 20)]
 CACHE_FORMAT = 1
 
 
-@dataclass(frozen=True)
-class Interpreter:
+class Interpreter(NamedTuple):
     version: str     # the full version, "3.12.1"
     path: str        # the executable
     magic: str = ""  # its bytecode's magic number (hex): code objects travel only between equal ones
@@ -156,7 +155,7 @@ def _write_cache(cache_file, entries):
     import json
 
     data = {"format": CACHE_FORMAT, "candidates": {
-        path: {"stamp": entry["stamp"], "interpreter": asdict(entry["interpreter"]) if entry["interpreter"] else None}
+        path: {"stamp": entry["stamp"], "interpreter": entry["interpreter"]._asdict() if entry["interpreter"] else None}
         for path, entry in entries.items()}}
     try:
         Path(cache_file).parent.mkdir(parents=True, exist_ok=True)

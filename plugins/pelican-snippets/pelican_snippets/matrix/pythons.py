@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..config import Config
 from .interpreters import find_interpreters, search_places, this_interpreter
@@ -11,8 +11,7 @@ from .interpreters import find_interpreters, search_places, this_interpreter
 DISCOVERY_FILE = "interpreters.json"  # in the cache directory: what each candidate executable is
 
 
-@dataclass(frozen=True)
-class Matrix:
+class Matrix(NamedTuple):
     interpreters: tuple   # Interpreter, in the settings' order
     missing: tuple = ()   # the versions asked for that this machine does not have
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
+from typing import NamedTuple
 
 from ..model import FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SKIPPED, Document, Result, block_status, version_numbers
 
@@ -104,17 +104,23 @@ def _printed(result):
 
 
 def fill_placeholders(html: str, document: Document, results: list, show_failures: bool) -> str:
-    """Replace every placeholder of the document; none may be left behind."""
+    """Replace every placeholder of the document; none may be left behind.
+
+    A placeholder inside the end of its block's `<pre>` is followed by the closing tags noted
+    in `document.closings`: what replaces it goes after them.
+    """
     grouped = by_block(results)
     for block in document.blocks:
         results = grouped.get(block.number)
         replacement = block_html(results, show_failures) if results else ""
-        html = html.replace(document.placeholder(block), replacement)
+        placeholder, closing = document.placeholder(block), document.closings.get(block.number, "")
+        if closing:
+            html = html.replace(placeholder + closing, closing + replacement)
+        html = html.replace(placeholder, replacement)  # not moved, or something changed its closing tags
     return html
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     """Counts of one post's blocks for its verification badge: a block passed if it passed on every
     Python it applies to, and failed if it failed on any."""
 
