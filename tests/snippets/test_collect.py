@@ -7,9 +7,17 @@ when asked to.
 
 import markdown
 
-from pelican_snippets.extract.collect import SnippetCollector, new_document, read_document
+from pelican_snippets.extract.collect import (
+    AtomicPlaceholders,
+    PlaceholdersIntoPre,
+    SnippetCollector,
+    new_document,
+    read_document,
+)
+from pelican_snippets.internals import ATOMIC_PRIORITY, MOVE_PRIORITY
 from pelican_snippets.internals import COLLECTOR_PRIORITY as PRIORITY
-from pelican_snippets.model import Expected
+from pelican_snippets.model import PASSED, Expected, Result
+from pelican_snippets.present.html import fill_placeholders
 
 from .helpers import fence, judged
 
@@ -164,3 +172,37 @@ def test_a_console_transcript_keeps_its_output_and_takes_no_output_fence():
     assert document.blocks[0].expected == Expected("hi", 1)
     assert problems(text) == ["content/posts/v.md:6: error: an output fence must come right after the python or "
                               "shell block whose output it shows (only blank lines between them)"]
+
+
+def _convert_with_placeholders(text, extensions):
+    """Markdown as the build's reader runs it: the collector, then placeholders moved into the blocks."""
+    document = new_document("p.md")
+    md = markdown.Markdown(extensions=extensions)
+    collector = SnippetCollector(md, document, {"python"})
+    md.preprocessors.register(collector, "snippets", PRIORITY)
+    md.treeprocessors.register(AtomicPlaceholders(md, collector), "snippets", ATOMIC_PRIORITY)
+    md.postprocessors.register(PlaceholdersIntoPre(md, document), "snippets", MOVE_PRIORITY)
+    return document, md.convert(text)
+
+
+def test_placeholders_go_inside_the_end_of_each_block_and_the_results_after_it():
+    """Inside <pre>, where typogrify does not look; the results come after the block's closing tags."""
+    text = fence("print(1)") + "\nBetween.\n\n" + fence("print(2)")
+    document, html = _convert_with_placeholders(text, ["fenced_code", "codehilite"])
+    first, second = document.blocks
+    assert f"{document.placeholder(first)}</pre></div>\n<p>Between.</p>" in html
+    assert html.endswith(f"{document.placeholder(second)}</pre></div>")
+    assert document.closings == {1: "</pre></div>", 2: "</pre></div>"}
+    results = [Result(first, PASSED, stdout="1\n"), Result(second, PASSED, stdout="2\n")]
+    filled = fill_placeholders(html, document, results, show_failures=True)
+    assert "<!--" not in filled
+    assert filled == html.replace(document.placeholder(first), "").replace(document.placeholder(second), "")
+
+
+def test_the_results_of_a_block_shown_with_its_output_follow_the_block():
+    text = "```python output\nprint(6 * 7)\n```\n\nAfter.\n"
+    document, html = _convert_with_placeholders(text, ["fenced_code"])  # no highlighter: a bare <pre>
+    assert document.closings == {1: "</pre>"}
+    filled = fill_placeholders(html, document, [Result(document.blocks[0], PASSED, stdout="42\n")], True)
+    assert '</code></pre><div class="snippet-output"><p class="snippet-output-label">Output</p>' \
+           '<pre><code>42</code></pre></div>\n<p>After.</p>' in filled
