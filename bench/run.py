@@ -22,7 +22,9 @@ runs with its default settings otherwise, so posts are sealed where the
 kernel allows it. Each round runs every step; the comparisons of a few per
 cent (warm builds against the plain one, the command against the peer) run
 `--pairs` times a round, back to back, and each ratio is the median of its
-pairs. Prints the figures and the ratios against the targets. Not a test.
+pairs. With `--instructions`, the warm builds are also counted in machine
+instructions under valgrind, which this VM's speed swings cannot move.
+Prints the figures and the ratios against the targets. Not a test.
 """
 
 import argparse
@@ -104,7 +106,29 @@ def ran(stdout):
     return f"{match.group(1)} run, {match.group(2)} cached" if match else "?"
 
 
-def measure(posts, repeat, pairs):
+def instructions(commands, cwd):
+    """The instructions each command's process executes (valgrind's cachegrind; not its
+    children's), run as many at a time as there are cores. Hash seeds are fixed: with random
+    ones, dictionaries and sets differ from run to run, and so do the counts."""
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    environment["PYTHONHASHSEED"] = "0"
+    counts, waiting = [], list(commands)
+    while waiting:
+        batch, waiting = waiting[:os.cpu_count() or 1], waiting[os.cpu_count() or 1:]
+        running = [subprocess.Popen(["valgrind", "--tool=cachegrind", "--cache-sim=no",
+                                     "--cachegrind-out-file=/dev/null", *command], cwd=cwd, env=environment,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                   for command in batch]
+        for process in running:
+            stderr = process.communicate(timeout=1800)[1]
+            match = re.search(r"I\s+refs:\s+([\d,]+)", stderr)
+            if process.returncode != 0 or not match:
+                sys.exit(f"valgrind failed ({process.returncode}):\n{stderr[-2000:]}")
+            counts.append(int(match.group(1).replace(",", "")))
+    return counts
+
+
+def measure(posts, repeat, pairs, count_instructions=False):
     work = Path(tempfile.mkdtemp(prefix="snippet-bench-"))
     try:
         content = work / "content"
@@ -175,7 +199,9 @@ def measure(posts, repeat, pairs):
         edit_ran = ran(outputs_of["build after editing one post"])
         matrix_ran = ran(outputs_of["matrix: build, warm cache"])
         lookup = environment_lookup(work)
-        return times, cpus, (cold_ran, warm_ran, edit_ran, matrix_ran, lookup)
+        counted = (instructions([build(plain), build(with_plugin), build(matrix)], ROOT)
+                   if count_instructions else None)
+        return times, cpus, (cold_ran, warm_ran, edit_ran, matrix_ran, lookup), counted
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -231,7 +257,7 @@ def numpy_environment_cost():
     return interpreter.version, costs
 
 
-def report(posts, times, cpus, counts):
+def report(posts, times, cpus, counts, counted=None):
     """Each time is the best of the rounds; each ratio the median of its pairs' own ratios."""
     print(f"\n{posts} posts x {len(BLOCKS)} Python blocks (best of {len(times['plain build'])} rounds; "
           f"the ratios: medians of every pair)")
@@ -248,7 +274,7 @@ def report(posts, times, cpus, counts):
         ratios = sorted(a / b for a, b in zip(times[ours], times[base], strict=True))
         ratio = statistics.median(ratios)
         verdict = "meets" if ratio <= target else "MISSES"
-        print(f"  {name:34s} {ratio:7.2f}x  (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}; "
+        print(f"  {name:34s} {ratio:7.3f}x  (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}; "
               f"target <= {target:.2f}x: {verdict})")
     # What sealing costs: the snippets command against itself with sandbox="off" (CPU: of the
     # command and every process it started).
@@ -265,7 +291,7 @@ def report(posts, times, cpus, counts):
     each = [sum(round_times) for round_times in zip(*(times[name] for name in alone), strict=True)]
     ratios = sorted(a / b for a, b in zip(times["matrix: snippets command, cold"], each, strict=True))
     ratio = statistics.median(ratios)
-    print(f"  {'matrix cold / each alone, summed':34s} {ratio:7.2f}x  (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}; "
+    print(f"  {'matrix cold / each alone, summed':34s} {ratio:7.3f}x  (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}; "
           f"target <= 1.10x: {'meets' if ratio <= 1.10 else 'MISSES'})")
     own = statistics.median(a / b for a, b in zip(times["matrix: snippets command, cold"],
                                                    times[f"alone: snippets --python {OWN}, cold"], strict=True))
@@ -274,13 +300,19 @@ def report(posts, times, cpus, counts):
     ratios = sorted(a / b for a, b in zip(times["matrix: build, warm cache"], times["plain build, before warm"],
                                           strict=True))
     ratio = statistics.median(ratios)
-    print(f"  {'matrix warm build / plain build':34s} {ratio:7.2f}x  (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}; "
+    print(f"  {'matrix warm build / plain build':34s} {ratio:7.3f}x  (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}; "
           f"target <= 1.05x: {'meets' if ratio <= 1.05 else 'MISSES'}; {matrix_warm})")
     over_one = statistics.median(a / b for a, b in zip(times["matrix: build, warm cache"],
                                                        times["build, warm cache"], strict=True))
-    print(f"  {'matrix warm build / one interpreter':34s} {over_one:7.2f}x  (what the matrix adds to a warm build)")
+    print(f"  {'matrix warm build / one interpreter':34s} {over_one:7.3f}x  (what the matrix adds to a warm build)")
     print(f"  {'finding every environment, warm':34s} {lookup:7.1f} ms  ({environments} environments; "
           f"target <= 50 ms: {'meets' if lookup <= 50 else 'MISSES'})")
+    if counted:
+        plain, warm, matrix = counted
+        print(f"  instructions of a warm build (valgrind; the plain build: {plain / 1e9:.2f} billion)")
+        for name, count in (("warm build / plain build", warm), ("matrix warm build / plain build", matrix)):
+            ratio = count / plain
+            print(f"  {name:34s} {ratio:7.3f}x  (target <= 1.05x: {'meets' if ratio <= 1.05 else 'MISSES'})")
 
 
 def main():
@@ -290,13 +322,17 @@ def main():
     parser.add_argument("--repeat", type=int, default=5, help="rounds of runs (times: the best; ratios: the median)")
     parser.add_argument("--pairs", type=int, default=3,
                         help="warm builds and command-against-peer pairs in each round (default: 3)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count the warm builds' instructions under valgrind (a few minutes)")
     args = parser.parse_args()
+    if args.instructions and shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind: apt-get install valgrind")
     if importlib.util.find_spec("pytest_markdown_docs") is None:
         sys.exit("the peer is missing: pip install -r bench/requirements.txt")
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     for posts in [args.posts] + ([args.scaling] if args.scaling else []):
-        times, cpus, counts = measure(posts, args.repeat, args.pairs)
-        report(posts, times, cpus, counts)
+        times, cpus, counts, counted = measure(posts, args.repeat, args.pairs, args.instructions)
+        report(posts, times, cpus, counts, counted)
     version, costs = numpy_environment_cost()
     (warm_uv, packages), (cold_uv, _) = costs
     print(f"\nan environment with numpy for Python {version} ({packages}): {warm_uv:.1f} s with uv's download "
