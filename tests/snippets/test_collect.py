@@ -5,6 +5,8 @@ attaches output fences to the block before them, and runs shell blocks only
 when asked to.
 """
 
+import pickle
+
 import markdown
 
 from pelican_snippets.extract.collect import (
@@ -206,3 +208,14 @@ def test_the_results_of_a_block_shown_with_its_output_follow_the_block():
     filled = fill_placeholders(html, document, [Result(document.blocks[0], PASSED, stdout="42\n")], True)
     assert '</code></pre><div class="snippet-output"><p class="snippet-output-label">Output</p>' \
            '<pre><code>42</code></pre></div>\n<p>After.</p>' in filled
+
+
+def test_a_document_from_an_older_plugin_in_pelicans_content_cache_is_filled_in():
+    """Pelican's content cache keeps a post's document pickled; one pickled before documents
+    noted closing tags has none, and its placeholders sit after their blocks."""
+    document = read_document(fence("print(1)"), "p.md")
+    del document.__dict__["closings"]
+    old = pickle.loads(pickle.dumps(document))
+    html = f"<pre><code>print(1)\n</code></pre>\n{old.placeholder(old.blocks[0])}\n<p>After.</p>"
+    filled = fill_placeholders(html, old, [Result(old.blocks[0], PASSED)], show_failures=True)
+    assert filled == "<pre><code>print(1)\n</code></pre>\n\n<p>After.</p>"

@@ -88,3 +88,10 @@ def test_an_info_string_markdown_cannot_read_is_a_problem():
     assert [(p.line, p.message) for p in document.problems] == [
         (3, 'the fence ```csharp title="Program.cs" is not understood: options are read '
             "only on python, pycon, shell and output blocks; write just ```csharp")]
+
+
+def test_a_fence_whose_info_is_only_an_unusual_space_is_a_problem_not_a_crash():
+    document = read_document(HEADER + "```\u00a0\nx = 1\n```\n", "p.md")
+    assert not document.blocks
+    [problem] = document.problems
+    assert problem.line == 5 and "is not understood" in problem.message

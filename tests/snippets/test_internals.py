@@ -44,3 +44,19 @@ def test_the_reader_parses_metadata_as_pelican_does(tmp_path):
     assert metadata["title"] == "A *title*"
     assert metadata["summary"] == "<p>Some <em>words</em></p>"  # a formatted field, converted by reader._md
     assert [str(tag) for tag in metadata["tags"]] == ["a", "b"]
+
+
+def test_raw_html_running_after_the_placeholders_move_is_reported(monkeypatch):
+    """PlaceholdersIntoPre needs the stashed HTML back in the text: raw_html must run before it."""
+    import markdown.core
+
+    build = markdown.core.build_postprocessors
+
+    def raw_html_late(md, **kwargs):
+        postprocessors = build(md, **kwargs)
+        postprocessors.register(postprocessors[internals.RAW_HTML], internals.RAW_HTML, internals.MOVE_PRIORITY - 3)
+        return postprocessors
+
+    monkeypatch.setattr(markdown.core, "build_postprocessors", raw_html_late)
+    [message] = internals.check()
+    assert message.startswith("Python-Markdown's raw HTML postprocessor is not named 'raw_html' or no longer runs")

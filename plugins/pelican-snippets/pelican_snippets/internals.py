@@ -108,8 +108,8 @@ def check() -> list:
         changed.append(f"Python-Markdown's inline treeprocessor is not named {INLINE!r} or no longer runs after "
                        f"priority {ATOMIC_PRIORITY}: internals.ATOMIC_PRIORITY must put the placeholders' "
                        "paragraphs before it")
-    raw_html = md.postprocessors.get_index_for_name(RAW_HTML) if RAW_HTML in md.postprocessors else -1
     md.postprocessors.register(Preprocessor(md), "move", MOVE_PRIORITY)
+    raw_html = md.postprocessors.get_index_for_name(RAW_HTML) if RAW_HTML in md.postprocessors else -1
     if raw_html == -1 or md.postprocessors.get_index_for_name("move") < raw_html:
         changed.append(f"Python-Markdown's raw HTML postprocessor is not named {RAW_HTML!r} or no longer runs "
                        f"before priority {MOVE_PRIORITY}: internals.MOVE_PRIORITY must come after it, once the "

@@ -12,7 +12,6 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from .runtime.wire import FAILED, NOT_RUN, PASSED, SKIPPED, Outcome
 from .runtime.wire import STATUSES as RUNTIME_STATUSES
@@ -143,7 +142,8 @@ class Block:
         return f"{self.language} block {self.number}"
 
 
-class Problem(NamedTuple):
+@dataclass(frozen=True)
+class Problem:
     """Something wrong with the post itself rather than with a block (an unclosed fence)."""
 
     source: str

@@ -41,8 +41,8 @@ def language_of(info: str) -> str:
     if info.startswith("{"):
         match = _ATTR_LANGUAGE.match(info)
         return match.group(1).lower() if match else ""
-    word = info.split(maxsplit=1)[0] if info else ""
-    return word.lstrip(".").lower()
+    words = info.split(maxsplit=1)  # none when it is only whitespace other than spaces
+    return words[0].lstrip(".").lower() if words else ""
 
 
 def find_fences(lines: list[str], understands=lambda language: False) -> Iterator[tuple[Fence | None, tuple | None]]:
