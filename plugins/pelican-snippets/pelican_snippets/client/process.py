@@ -18,8 +18,8 @@ class ServiceProcess:
     """One service process: its socket, its scratch directory, and the thread that reads its messages.
 
     It starts booting when made, and waits for its Settings (`begin`): the
-    command line makes it before it has read the settings file, so the two
-    happen at once.
+    command line makes it as soon as it has read the settings file, and it
+    boots while the command imports the rest and reads the posts.
     """
 
     def __init__(self, python: str = sys.executable) -> None:
