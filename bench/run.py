@@ -112,9 +112,9 @@ def instructions(commands, cwd):
     ones, dictionaries and sets differ from run to run, and so do the counts."""
     environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     environment["PYTHONHASHSEED"] = "0"
-    counts, waiting = [], list(commands)
+    counts, waiting, cores = [], list(commands), os.cpu_count() or 1
     while waiting:
-        batch, waiting = waiting[:os.cpu_count() or 1], waiting[os.cpu_count() or 1:]
+        batch, waiting = waiting[:cores], waiting[cores:]
         running = [subprocess.Popen(["valgrind", "--tool=cachegrind", "--cache-sim=no",
                                      "--cachegrind-out-file=/dev/null", *command], cwd=cwd, env=environment,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -173,6 +173,11 @@ class Document:
     closings: dict = field(default_factory=dict)   # block number -> the closing tags its placeholder
                                                     # comes before (extract/collect.py, PlaceholdersIntoPre)
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickled (Pelican's content cache keeps documents): one an older plugin pickled
+        lacks the fields added since, which take their defaults."""
+        self.__dict__.update({**Document(state["source"], state["marker"]).__dict__, **state})
+
     def placeholder(self, block: Block) -> str:
         return f"{self.placeholder_start}{block.number}-->"
 

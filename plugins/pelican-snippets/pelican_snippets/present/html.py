@@ -113,9 +113,7 @@ def fill_placeholders(html: str, document: Document, results: list, show_failure
     for block in document.blocks:
         results = grouped.get(block.number)
         replacement = block_html(results, show_failures) if results else ""
-        # A document from Pelican's content cache, read by an older plugin, has no closings.
-        closing = getattr(document, "closings", {}).get(block.number, "")
-        placeholder = document.placeholder(block)
+        placeholder, closing = document.placeholder(block), document.closings.get(block.number, "")
         if closing:
             html = html.replace(placeholder + closing, closing + replacement)
         html = html.replace(placeholder, replacement)  # not moved, or something changed its closing tags
