@@ -171,6 +171,37 @@ def test_packaging_is_imported_only_for_a_post_that_declares_versions():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+@pytest.mark.parametrize("header", [
+    ["Snippet_inputs: a.txt, b.txt"],
+    ["Snippet_inputs: a.txt,", "    b.txt"],
+    ["Snippet_inputs: a.txt", "    b.txt"],
+])
+def test_inputs_are_separated_by_commas_or_lines(header, tmp_path):
+    document = read_document(post(*header), str(tmp_path / "d.md"))
+    assert document.inputs == (str(tmp_path / "a.txt"), str(tmp_path / "b.txt"))
+
+
+def test_a_pelican_build_reads_the_inputs_the_command_line_reads(tmp_path):
+    """Pelican hands the reader one line's value as a string and several as a list: both
+    are split at commas, as read_document splits them."""
+    from .helpers import build, settings_file
+
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    for name, text in (("a.txt", "alpha"), ("b.txt", "beta"), ("c.txt", "gamma")):
+        (content / "posts" / name).write_text(text)
+    code = "print(*(open(name).read() for name in sorted(__import__('os').listdir('.'))))"
+    one = post("Snippet_inputs: a.txt, b.txt", body=fence(code) + "\n" + fence("alpha beta", "output"))
+    two = post("Snippet_inputs: a.txt,", "    b.txt, c.txt",
+               body=fence(code) + "\n" + fence("alpha beta gamma", "output"))
+    (content / "posts" / "one.md").write_text(one.replace("Title: Declarations", "Title: One"))
+    (content / "posts" / "two.md").write_text(two.replace("Title: Declarations", "Title: Two"))
+    settings = settings_file(tmp_path / "conf.py", "SNIPPETS = {**SNIPPETS, 'on_failure': 'fail', 'pythons': []}\n")
+    finished = build(content, tmp_path / "output", settings)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "2 passed" in finished.stdout + finished.stderr
+
+
 def test_a_condition_naming_a_dot_zero_release_alone_is_refused_with_the_wildcard():
     """`==3.12` is 3.12.0 only: no 3.12.1 would ever meet it, and its output would go unchecked."""
     document = read_document("Title: T\nRequires-Python: ==3.12\n\n```python\nprint(1)\n```\n\n"

@@ -403,8 +403,12 @@ def new_document(source: str) -> Document:
 
 
 def declared_inputs(source_path, value) -> tuple:
-    """Files a post lists in `Snippet_inputs:`, relative to the post, copied next to its blocks."""
-    names = value if isinstance(value, list) else str(value).split(",")
+    """Files a post lists in `Snippet_inputs:`, relative to the post, copied next to its blocks.
+
+    Separated by commas, on one line or continued on the next: Pelican gives the value
+    of one line as a string, and of several as a list of them.
+    """
+    names = ",".join(value if isinstance(value, list) else [str(value)]).split(",")
     folder = Path(source_path).resolve().parent
     return tuple(str(folder / name.strip()) for name in names if name.strip())
 
