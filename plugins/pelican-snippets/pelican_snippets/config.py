@@ -1,12 +1,11 @@
 """The SNIPPETS setting: defaults, and validation with a message for each mistake."""
 
-import dataclasses
 import os
 import re
 import runpy
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .runtime.wire import AUTO, SANDBOX_MODES
 
@@ -41,8 +40,13 @@ def default_jobs() -> int:
     return (os.cpu_count() or 1) + 4
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
+    """The SNIPPETS setting, validated (`load_config`); `_replace` makes a changed one.
+
+    A NamedTuple rather than a dataclass: the command line reads it before it
+    starts the snippet service, and importing dataclasses would delay that.
+    """
+
     enabled: bool = True
     timeout: float = 30
     memory_limit_mb: int = 1024
@@ -50,7 +54,7 @@ class Config:
     on_failure: str = "report"
     languages: tuple = ("python", "py", "python3")
     pass_env: tuple = ()
-    jobs: int = field(default_factory=default_jobs)
+    jobs: int = default_jobs()
     cache_dir: str | None = None   # None: no cache
     refresh: bool = False          # ignore stored results (they are replaced)
     sandbox: str = AUTO            # seal each post's process: "auto", "required" or "off"
@@ -144,7 +148,7 @@ def read_settings_file(path) -> tuple[Path, Config]:
     finally:
         sys.path.remove(str(path.parent))
     content = path.parent / settings.get("PATH", "content")
-    config = dataclasses.replace(load_config(settings), private_paths=(str(path.parent), str(content)))
+    config = load_config(settings)._replace(private_paths=(str(path.parent), str(content)))
     return content, config
 
 

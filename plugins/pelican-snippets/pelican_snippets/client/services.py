@@ -32,9 +32,10 @@ class Services:
         self.sends = None                  # the thread that sends waiting requests, once shared
         self.closed = False
 
-    def boot(self, environment) -> None:
-        """Start the service of an environment now, before its first request (the command line)."""
-        self._service(environment, ServiceProcess(environment.python))
+    def boot(self, environment, process: ServiceProcess) -> None:
+        """Take the service of an environment started before its first request (the command
+        line), and give it its settings: it seals itself while the posts are read."""
+        self._service(environment, process)()
 
     def submit(self, environment, request: Request) -> Future:
         future = Future()

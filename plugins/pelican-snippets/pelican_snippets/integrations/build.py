@@ -6,7 +6,6 @@ verify posts without importing Pelican.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import logging
 import time
@@ -57,7 +56,7 @@ def configure(pelican_object) -> None:
         raise VerificationFailed(f"settings: {error}") from None
     settings = pelican_object.settings
     private = [settings.get(name) for name in ("PATH", "OUTPUT_PATH", "CACHE_PATH")]
-    settings["SNIPPETS_CONFIG"] = config = dataclasses.replace(config, private_paths=tuple(filter(None, private)))
+    settings["SNIPPETS_CONFIG"] = config = config._replace(private_paths=tuple(filter(None, private)))
     try:
         # Disabled, nothing runs: the interpreters are not looked for.
         settings["SNIPPETS_MATRIX"] = resolve_pythons(config) if config.enabled else Matrix((this_interpreter(),))

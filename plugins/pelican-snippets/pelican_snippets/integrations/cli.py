@@ -47,8 +47,6 @@ def main(argv: list | None = None) -> int:
                         help="rebuild the posts' environments (one per interpreter and dependency set)")
     parser.add_argument("--update", action="store_true", help="rewrite output fences from the real output")
     args = parser.parse_args(argv)
-    import dataclasses
-
     from ..config import PYTHON_VERSION, ConfigError, read_settings_file, sandbox_required_but
     from ..runtime.wire import REQUIRED
     wrong = [version for version in args.python or () if not PYTHON_VERSION.fullmatch(version)]
@@ -58,8 +56,8 @@ def main(argv: list | None = None) -> int:
         content, config = read_settings_file(args.settings)
     except (OSError, ConfigError) as error:
         parser.exit(2, f"{args.settings}: {error}\n")
-    config = dataclasses.replace(config, refresh=config.refresh or args.refresh,
-                                 refresh_environments=config.refresh_environments or args.refresh_environments)
+    config = config._replace(refresh=config.refresh or args.refresh,
+                             refresh_environments=config.refresh_environments or args.refresh_environments)
     from ..matrix.pythons import PythonMissing, resolve_pythons
     try:
         matrix = resolve_pythons(config, only=tuple(args.python or ()))
@@ -87,15 +85,21 @@ def main(argv: list | None = None) -> int:
 def boot(config, matrix):
     """Start the service of each interpreter's plain environment (most posts declare nothing)
     where it is made already: they boot while the rest of the command is imported and the
-    posts are read."""
+    posts are read. So the environments are looked up, and the services spawned, before
+    what runs and makes them is imported."""
+    from ..client.process import ServiceProcess
+    from ..matrix.lookup import environments_folder, ready
+    folder = environments_folder(config)
+    found = []
+    if folder is not None and not config.refresh_environments:  # refreshed, each is made anew
+        found = [ready(folder, interpreter, ()) for interpreter in matrix.interpreters]
+    booting = [(environment, ServiceProcess(environment.python)) for environment in found if environment]
     from ..client.services import Services
-    from ..matrix.environments import environments_for
-    environments, services = environments_for(config), Services(config)
-    for interpreter in matrix.interpreters:
-        made = environments.get(interpreter)
-        if made.done() and made.exception() is None:
-            services.boot(made.result())
-    return services, environments
+    from ..matrix.environments import Environments
+    services = Services(config)
+    for environment, process in booting:
+        services.boot(environment, process)
+    return services, Environments(folder, refresh=config.refresh_environments)
 
 
 def read_posts(files, config) -> Iterator:

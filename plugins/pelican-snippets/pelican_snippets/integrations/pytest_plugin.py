@@ -9,7 +9,6 @@ when the first of its items runs.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -79,7 +78,7 @@ class MarkdownFile(pytest.File):
             files = {item.parent for item in self.session.items if isinstance(item, SnippetItem)}
             config = self.config.snippets_config
             if self.config.getoption("snippets_refresh"):
-                config = dataclasses.replace(config, refresh=True)
+                config = config._replace(refresh=True)
             verification = verify_documents([file.document for file in files], config,
                                             matrix=self.config.snippets_matrix)
             for file in files:

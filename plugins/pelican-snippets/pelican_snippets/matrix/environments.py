@@ -3,9 +3,10 @@
 A post's snippets run in its environment's Python, so they see the standard
 library plus the packages the post declares, and nothing of the build's own
 environment. Each environment lives in `<directory>/py<minor>-<digest>/`; a JSON
-marker, written last, says it is complete. A warm build only reads the markers
-(no subprocess, no network); a cold one builds in background threads, one
-flock per environment so that two builds never make the same one at once.
+marker, written last, says it is complete (lookup.py). A warm build only reads
+the markers (no subprocess, no network); a cold one builds in background
+threads, one flock per environment so that two builds never make the same one
+at once.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import concurrent.futures
 import fcntl
 import functools
 import glob
-import hashlib
 import json
-import logging
 import os
 import re
 import shutil
@@ -25,32 +24,14 @@ import sys
 import tempfile
 import threading
 import time
-from typing import NamedTuple
 
 from .interpreters import Interpreter
+from .lookup import MARKER, Environment, environments_folder, fingerprint, folder, ready
 
-MARKER = "snippets-environment.json"
 UV_TIMEOUT = 900  # seconds; a hung download or sdist build must not hang the blog's build
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # Where uv's report on stderr starts a new clause; colour terminals get the box-drawing arrows.
 CLAUSE = re.compile(r"^\s*(error:|cause:|├─▶|╰─▶)\s*")
-
-
-class Environment(NamedTuple):
-    interpreter: Interpreter
-    requirements: tuple  # the declared PEP 508 requirements, normalised, sorted, deduplicated
-    path: str            # the venv folder
-    lock: tuple          # what is really installed: "name==version", sorted by name
-    built: bool          # made by this build (False: found ready in the cache)
-
-    @property
-    def python(self) -> str:
-        return os.path.join(self.path, "bin", "python")
-
-    @property
-    def packages(self) -> str:
-        """The lock as readers see it: "numpy 2.2.1, scikit-learn 1.6.0"."""
-        return ", ".join(pin.replace("==", " ", 1) for pin in self.lock)
 
 
 class EnvironmentFailed(Exception):
@@ -147,14 +128,6 @@ def read_lock(venv: str) -> tuple:
     return tuple(f"{name}=={pins[name]}" for name in sorted(pins))
 
 
-def fingerprint(interpreter: Interpreter) -> dict:
-    """What identifies the interpreter on disk: an in-place upgrade changes its real path's stat."""
-    real = os.path.realpath(interpreter.path)
-    stat = os.stat(real)
-    return {"interpreter": interpreter.path, "realpath": real, "version": interpreter.version,
-            "stat": [stat.st_ino, stat.st_size, stat.st_mtime_ns]}
-
-
 class Environments:
     """The environments of one build, under `directory` (None: a temporary folder that close() removes)."""
 
@@ -203,26 +176,10 @@ class Environments:
             shutil.rmtree(self.directory, ignore_errors=True)
 
     def folder(self, interpreter: Interpreter, requirements: tuple) -> str:
-        identity = json.dumps([os.path.realpath(interpreter.path), interpreter.version, list(requirements)])
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
-        return os.path.join(self.directory, f"py{interpreter.minor}-{digest}")
+        return folder(self.directory, interpreter, requirements)
 
     def ready(self, interpreter: Interpreter, requirements: tuple) -> Environment | None:
-        """The environment its marker describes, if the marker is whole and the interpreter unchanged."""
-        path = self.folder(interpreter, requirements)
-        try:
-            with open(os.path.join(path, MARKER), encoding="utf-8") as file:
-                marker = json.load(file)
-            lock = tuple(marker["lock"])
-            wanted = tuple(marker["requirements"])
-            expected = fingerprint(interpreter)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if any(marker.get(field) != expected[field] for field in ("realpath", "version", "stat")):
-            return None
-        if wanted != requirements or not os.path.exists(os.path.join(path, "bin", "python")):
-            return None
-        return Environment(interpreter, requirements, path, lock, built=False)
+        return ready(self.directory, interpreter, requirements)
 
     def build(self, interpreter: Interpreter, requirements: tuple) -> Environment:
         """Under the environment's flock: reuse what another build just made, else make it anew.
@@ -307,21 +264,6 @@ def failed(error: Exception) -> concurrent.futures.Future:
     future = concurrent.futures.Future()
     future.set_exception(error)
     return future
-
-
-def environments_folder(config) -> str | None:
-    """Where the environments are kept: `environments_dir`, else in the cache directory, or (None)
-    a temporary folder when there is no cache, or it cannot be written."""
-    if not (config.environments_dir or config.cache_dir):
-        return None
-    folder = config.environments_dir or os.path.join(config.cache_dir, "environments")
-    try:
-        os.makedirs(folder, exist_ok=True)
-        return folder
-    except OSError as error:
-        logging.getLogger(__name__).warning(
-            "snippets: the environments are made in a temporary folder, %s being unusable (%s)", folder, error)
-        return None
 
 
 def environments_for(config, report=None) -> Environments:
