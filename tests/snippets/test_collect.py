@@ -9,13 +9,8 @@ import pickle
 
 import markdown
 
-from pelican_snippets.extract.collect import (
-    AtomicPlaceholders,
-    PlaceholdersIntoPre,
-    SnippetCollector,
-    new_document,
-    read_document,
-)
+from pelican_snippets.extract.collect import new_document, read_document
+from pelican_snippets.extract.processors import AtomicPlaceholders, PlaceholdersIntoPre, SnippetCollector
 from pelican_snippets.internals import ATOMIC_PRIORITY, MOVE_PRIORITY
 from pelican_snippets.internals import COLLECTOR_PRIORITY as PRIORITY
 from pelican_snippets.model import PASSED, Expected, Result

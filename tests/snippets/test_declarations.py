@@ -171,6 +171,16 @@ def test_packaging_is_imported_only_for_a_post_that_declares_versions():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+def test_markdown_is_not_imported_to_read_a_post():
+    """The command line and pytest find the blocks without Python-Markdown (internals.check()
+    keeps its rules and ours alike): importing it would delay their first run."""
+    code = ("import sys; from pelican_snippets.extract.collect import read_document\n"
+            "document = read_document('Title: T\\nSnippet_inputs: a.txt\\n\\n```python\\nprint(1)\\n```\\n', 'p.md')\n"
+            "assert document.blocks and document.inputs\n"
+            "assert not [name for name in sys.modules if name.startswith('markdown')], sorted(sys.modules)\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
 @pytest.mark.parametrize("header", [
     ["Snippet_inputs: a.txt, b.txt"],
     ["Snippet_inputs: a.txt,", "    b.txt"],

@@ -60,3 +60,22 @@ def test_raw_html_running_after_the_placeholders_move_is_reported(monkeypatch):
     monkeypatch.setattr(markdown.core, "build_postprocessors", raw_html_late)
     [message] = internals.check()
     assert message.startswith("Python-Markdown's raw HTML postprocessor is not named 'raw_html' or no longer runs")
+
+
+def test_whitespace_normalised_otherwise_than_by_python_markdown_is_reported(monkeypatch):
+    """The command line normalises a post as Python-Markdown does, without it (extract/collect.py)."""
+    from pelican_snippets.extract import collect
+
+    monkeypatch.setattr(collect, "normalise_whitespace", lambda text, tab_length=4: text.split("\n"))
+    [message] = internals.check()
+    assert message.startswith("Python-Markdown's normalize_whitespace preprocessor no longer does what")
+
+
+def test_a_header_rule_other_than_python_markdowns_is_reported(monkeypatch):
+    import re
+
+    from pelican_snippets.extract import collect
+
+    monkeypatch.setattr(collect, "_META", re.compile(r"^(?P<key>\w+):(?P<value>.*)"))
+    [message] = internals.check()
+    assert message.startswith("markdown.extensions.meta reads the header by other rules")

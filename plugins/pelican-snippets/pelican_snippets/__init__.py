@@ -5,8 +5,8 @@ code lives here).
 
 The data flows one way:
 
-- extract/: find a post's fenced blocks and read their options (a
-  Python-Markdown preprocessor, so the blocks run are the blocks shown);
+- extract/: find a post's fenced blocks and read their options (in a build,
+  a Python-Markdown preprocessor, so the blocks run are the blocks shown);
 - plan.py: group them into processes;
 - verify/: run them, bounded, cached and in parallel, and judge the output;
 - client/: the build's side of the snippet service;

@@ -14,6 +14,10 @@ loudly there rather than quietly in a build.
   the inline treeprocessor's, which the placeholders' paragraphs are marked
   atomic before; and the raw HTML postprocessor's, which puts the
   placeholders back into the text before they are moved into their blocks.
+- Python-Markdown's whitespace normalisation and its metadata rules, which
+  extract/collect.py follows without Markdown (`normalise_whitespace`, the
+  header's regular expressions): the command line and pytest must find the
+  blocks, their lines and the header a build finds.
 
 Pelican behaviour relied on without a wrapper, each used in one place:
 `pelican.log.console`, the console Pelican prints through (present/console.py);
@@ -108,10 +112,34 @@ def check() -> list:
         changed.append(f"Python-Markdown's inline treeprocessor is not named {INLINE!r} or no longer runs after "
                        f"priority {ATOMIC_PRIORITY}: internals.ATOMIC_PRIORITY must put the placeholders' "
                        "paragraphs before it")
+    changed += _stand_ins(md)
     md.postprocessors.register(Preprocessor(md), "move", MOVE_PRIORITY)
     raw_html = md.postprocessors.get_index_for_name(RAW_HTML) if RAW_HTML in md.postprocessors else -1
     if raw_html == -1 or md.postprocessors.get_index_for_name("move") < raw_html:
         changed.append(f"Python-Markdown's raw HTML postprocessor is not named {RAW_HTML!r} or no longer runs "
                        f"before priority {MOVE_PRIORITY}: internals.MOVE_PRIORITY must come after it, once the "
                        "placeholders are back in the text")
+    return changed
+
+
+# Whitespace Python-Markdown normalises: STX and ETX, Windows and old Mac line ends, tabs, lines of spaces.
+_WHITESPACE_SAMPLE = "Title: x\r\n\tkey: \u0002a\u0003\r\n   \nb\rc\td\n  \t\n```python\n\tprint(1)\n```"
+
+
+def _stand_ins(md) -> list:
+    """What of Python-Markdown extract/collect.py follows without it, and no longer matches."""
+    from markdown.extensions import meta
+
+    from .extract import collect
+
+    changed = []
+    theirs = md.preprocessors[NORMALIZE_WHITESPACE].run(_WHITESPACE_SAMPLE.split("\n"))
+    if collect.normalise_whitespace(_WHITESPACE_SAMPLE) != theirs:
+        changed.append(f"Python-Markdown's {NORMALIZE_WHITESPACE} preprocessor no longer does what "
+                       "extract/collect.py's normalise_whitespace does: the command line would find other lines")
+    pairs = [(meta.META_RE, collect._META), (meta.META_MORE_RE, collect._META_MORE),
+             (meta.BEGIN_RE, collect._META_BEGIN), (meta.END_RE, collect._META_END)]
+    if any((theirs.pattern, theirs.flags) != (ours.pattern, ours.flags) for theirs, ours in pairs):
+        changed.append("markdown.extensions.meta reads the header by other rules than extract/collect.py's "
+                       "_META expressions: the plugin would read another header than Pelican")
     return changed

@@ -171,7 +171,7 @@ class Document:
     dependencies: tuple = ()                        # its `Dependencies:`, PEP 508 requirements as written
     header_lines: dict = field(default_factory=dict)  # header key, lower case -> its line in the source
     closings: dict = field(default_factory=dict)   # block number -> the closing tags its placeholder
-                                                    # comes before (extract/collect.py, PlaceholdersIntoPre)
+                                                    # comes before (extract/processors.py, PlaceholdersIntoPre)
 
     def __setstate__(self, state: dict) -> None:
         """Unpickled (Pelican's content cache keeps documents): one an older plugin pickled

@@ -1,14 +1,16 @@
 """Collect a Markdown file's blocks: tidy their fences, leave placeholders for results.
 
-A Python-Markdown preprocessor (integrations/build.py puts it into Pelican's
-reader). It runs right after Python-Markdown's whitespace normalisation and
-before the metadata header is removed, so its line list still matches the
-file line for line. It records each runnable block with its source line,
-rewrites the fence's info string to the bare language (options are ours, not
-the highlighter's), drops lines marked `# hide` from what readers see, and
-puts an HTML comment after the block where the results go once it has run.
-It also reads the header's declarations (`Requires-Python:`, `Dependencies:`,
-named after PEP 723's fields), so that a wrong one is a `file:line` error.
+The collector works on the file's lines right after Python-Markdown's
+whitespace normalisation and before the metadata header is removed, so its
+line list still matches the file line for line: in a build as a
+Python-Markdown preprocessor (extract/processors.py), and without Markdown
+in `read_document` (the command line, pytest). It records each runnable block
+with its source line, rewrites the fence's info string to the bare language
+(options are ours, not the highlighter's), drops lines marked `# hide` from
+what readers see, and puts an HTML comment after the block where the results
+go once it has run. It also reads the header's declarations
+(`Requires-Python:`, `Dependencies:`, named after PEP 723's fields), so that a
+wrong one is a `file:line` error.
 """
 
 from __future__ import annotations
@@ -21,14 +23,6 @@ from collections import Counter
 from html import escape
 from pathlib import Path
 
-from markdown import Markdown
-from markdown.extensions.meta import MetaExtension
-from markdown.postprocessors import Postprocessor
-from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import Treeprocessor
-from markdown.util import AtomicString
-
-from ..internals import META, NORMALIZE_WHITESPACE
 from ..model import Block, Document, Expected, Options
 from .fences import find_fences
 from .options import OptionError, only_a_dot_zero, parse_options, parse_output_options, same_condition
@@ -46,8 +40,8 @@ _META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)")
 _META_BEGIN = re.compile(r"^-{3}(\s.*)?")
 _META_END = re.compile(r"^(-{3}|\.{3})(\s.*)?")
 _VERSION_OPERATORS = tuple("<>=!~")
-_PRE_END = "</pre>"
-_CLOSING_TAGS = re.compile(r"(?:</\w+>)*")
+STX, ETX = "\u0002", "\u0003"  # Python-Markdown's own placeholder delimiters (markdown.util)
+_SPACES_LINE = re.compile(r"(?<=\n) +\n")
 
 
 def kind_of(language: str, python_languages) -> str | None:
@@ -63,23 +57,25 @@ def kind_of(language: str, python_languages) -> str | None:
     return None
 
 
-class SnippetCollector(Preprocessor):
-    """Collects the runnable blocks of one document and rewrites their fences."""
+class Collector:
+    """Collects the runnable blocks of one document and rewrites their fences.
 
-    def __init__(self, md, document, python_languages):
-        super().__init__(md)
+    `stash` keeps the HTML it puts between the lines (the placeholders, the
+    notes over version-qualified output): Python-Markdown's htmlStash in a
+    build, which hands back a placeholder for each piece; anything with
+    the same `store` elsewhere.
+    """
+
+    def __init__(self, document, python_languages, stash):
         self.document = document
         self.python_languages = set(python_languages)
-        self.done = False
+        self.stash = stash
         self.placeholders = set()  # the stash placeholders it left, each a paragraph of its own
 
     def kind(self, language: str) -> str | None:
         return kind_of(language, self.python_languages)
 
     def run(self, lines: list) -> list:
-        if self.done:  # Pelican converts formatted metadata (summary) with the same instance
-            return lines
-        self.done = True
         read_header(lines, self.document)
         replacements = {}   # line index -> the lines that take its place
         blocks = []
@@ -104,7 +100,7 @@ class SnippetCollector(Preprocessor):
                 for index in range(fence.open_index + 1, fence.close_index):
                     if "hide" in lines[index] and HIDDEN.search(lines[index]):  # the regex only where it may match
                         replacements[index] = []
-            placeholder = self.md.htmlStash.store(self.document.placeholder(block))
+            placeholder = self.stash.store(self.document.placeholder(block))
             self.placeholders.add(placeholder)
             replacements[fence.close_index] = [lines[fence.close_index], "", placeholder, ""]
         self.document.blocks = blocks
@@ -164,60 +160,14 @@ class SnippetCollector(Preprocessor):
             block = dataclasses.replace(block, expected_variants=block.expected_variants + (expected,))
             # Readers see every fence: this one says which Pythons it is for.
             label = f'<p class="snippet-note snippet-when">On Python {escape(when)}:</p>'
-            replacements[fence.open_index] = [self.md.htmlStash.store(label), ""] + replacements[fence.open_index]
+            replacements[fence.open_index] = [self.stash.store(label), ""] + replacements[fence.open_index]
         else:
             if block.expected_variants:
                 label = '<p class="snippet-note snippet-when">On the other Pythons:</p>'
-                replacements[fence.open_index] = [self.md.htmlStash.store(label), ""] + replacements[fence.open_index]
+                replacements[fence.open_index] = [self.stash.store(label), ""] + replacements[fence.open_index]
             block = dataclasses.replace(block, expected=expected)
         blocks[previous[1]] = block
         return True
-
-
-class AtomicPlaceholders(Treeprocessor):
-    """Marks the paragraphs that hold a collector's placeholders atomic, before the inline
-    patterns run: a placeholder has no Markdown in it, and trying every pattern on each one
-    cost a build as much as collecting its blocks."""
-
-    def __init__(self, md, collector: SnippetCollector):
-        super().__init__(md)
-        self.collector = collector
-
-    def run(self, root) -> None:
-        placeholders = self.collector.placeholders
-        if placeholders:
-            for element in root:  # fences start at column 0, so their paragraphs are the root's
-                if element.tag == "p" and element.text in placeholders:
-                    element.text = AtomicString(element.text)
-
-
-class PlaceholdersIntoPre(Postprocessor):
-    """Moves each placeholder to the end of its block's `<pre>`, once the HTML is text.
-
-    typogrify leaves what is inside `<pre>` alone but tokenizes everything else and runs each
-    of its filters on it: a placeholder between the blocks cost a build more than collecting
-    them. The closing tags it is moved past are noted in the document, and the results go
-    after them (present/html.py). A block whose HTML does not end in `</pre>` and closing
-    tags keeps its placeholder where it was, joined to the block.
-    """
-
-    def __init__(self, md, document: Document):
-        super().__init__(md)
-        self.document = document
-
-    def run(self, text: str) -> str:
-        start = self.document.placeholder_start
-        pieces = text.split(start)  # each but the first starts with a placeholder's "N-->"
-        for index in range(1, len(pieces)):
-            before = pieces[index - 1].rstrip("\n")
-            number, _, after = pieces[index].partition("-->")
-            pre = before.rfind(_PRE_END)
-            closing = before[pre:] if pre >= 0 and _CLOSING_TAGS.fullmatch(before, pre + len(_PRE_END)) else ""
-            if closing:
-                self.document.closings[int(number)] = closing
-            pieces[index - 1] = before[:len(before) - len(closing)]
-            pieces[index] = f"{number}-->{closing}{after}"
-        return start.join(pieces)
 
 
 def read_header(lines: list, document: Document) -> None:
@@ -414,25 +364,32 @@ def declared_inputs(source_path, value) -> tuple:
 
 
 def read_document(text: str, source: str, languages=("python", "py", "python3")) -> Document:
-    """Collect the blocks of Markdown text without Pelican (for the `snippets` command, pytest, tests).
+    """Collect the blocks of Markdown text without Pelican or Markdown (the `snippets` command,
+    pytest, tests).
 
-    Runs the same preprocessors as a build up to the metadata header, on a
-    reused Markdown instance, and stops there: finding the blocks needs the
-    lines, not the HTML.
+    The collector sees the lines a build's sees, and the header is read by the
+    rules a build's is: finding the blocks needs the lines, not the HTML.
     """
     document = new_document(source)
-    md = _markdown()
-    md.reset()
-    lines = md.preprocessors[NORMALIZE_WHITESPACE].run(text.removeprefix("\ufeff").split("\n"))
-    lines = SnippetCollector(md, document, languages).run(lines)
-    md.preprocessors[META].run(lines)
-    if INPUTS_KEY in md.Meta:
-        document.inputs = declared_inputs(source, md.Meta[INPUTS_KEY])
+    lines = normalise_whitespace(text.removeprefix("\ufeff"))
+    Collector(document, languages, _Unrendered()).run(lines)
+    inputs = [value for key, _, values in _header(lines) if key.lower() == INPUTS_KEY for _, value in values]
+    if inputs:
+        document.inputs = declared_inputs(source, inputs)
     return document
 
 
-@functools.lru_cache(maxsize=1)
-def _markdown():
-    # An instance, not the extension's name: a name is first looked up among every installed
-    # package's entry points, which takes longer than reading a hundred posts.
-    return Markdown(extensions=[MetaExtension()])
+def normalise_whitespace(text: str, tab_length: int = 4) -> list:
+    """The lines of `text` as Python-Markdown's first preprocessor leaves them (its
+    NormalizeWhitespace; internals.check() compares the two): no STX or ETX, Unix line
+    ends, tabs expanded, lines of spaces emptied, two empty lines at the end."""
+    text = text.replace(STX, "").replace(ETX, "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+    return _SPACES_LINE.sub("\n", text.expandtabs(tab_length)).split("\n")
+
+
+class _Unrendered:
+    """A stash for a document that is not rendered: the collector's HTML is dropped."""
+
+    def store(self, html: str) -> str:
+        return ""

@@ -17,16 +17,8 @@ from pelican.utils import pelican_open
 
 from .. import internals
 from ..config import ConfigError, load_config, sandbox_required_but
-from ..extract.collect import (
-    INPUTS_KEY,
-    METADATA_KEY,
-    AtomicPlaceholders,
-    PlaceholdersIntoPre,
-    SnippetCollector,
-    declared_inputs,
-    display_path,
-    new_document,
-)
+from ..extract.collect import INPUTS_KEY, METADATA_KEY, declared_inputs, display_path, new_document
+from ..extract.processors import AtomicPlaceholders, PlaceholdersIntoPre, SnippetCollector
 from ..matrix.interpreters import this_interpreter
 from ..matrix.pythons import Matrix, PythonMissing, resolve_pythons
 from ..present.console import failure_lines, print_report, progress_bar
