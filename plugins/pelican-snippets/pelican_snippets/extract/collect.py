@@ -177,19 +177,26 @@ def read_header(lines: list, document: Document) -> None:
     `Dependencies: numpy>=2,<3, scikit-learn` are PEP 508 requirements, separated by commas (a
     piece that starts with a version operator continues the requirement before it).
     A key that is a near miss of one of ours is a problem too: it would be ignored without a word.
+    `Snippet_inputs:` names files; given on several lines, as Python-Markdown's meta does, they add up
+    (a build takes them again from Pelican's metadata: integrations/build.py).
     """
+    inputs = []
     for key, line, values in _header(lines):
         name = key.lower()
         if name not in HEADER_KEYS:
             _check_unknown_key(key, line, document)
+        elif name == INPUTS_KEY:
+            inputs += [value for _, value in values]
         elif name in document.header_lines:
             document.problem(line, f"{HEADER_KEYS[name]}: is given twice (first at line {document.header_lines[name]})")
-        elif name != INPUTS_KEY:  # read where Pelican's metadata is (read_document, integrations/build.py)
+        else:
             document.header_lines[name] = line
             if name == "requires-python":
                 _requires_python(values, line, document)
             else:
                 _dependencies(values, document)
+    if inputs:
+        document.inputs = declared_inputs(document.source, inputs)
 
 
 def _header(lines):
@@ -373,9 +380,6 @@ def read_document(text: str, source: str, languages=("python", "py", "python3"))
     document = new_document(source)
     lines = normalise_whitespace(text.removeprefix("\ufeff"))
     Collector(document, languages, _Unrendered()).run(lines)
-    inputs = [value for key, _, values in _header(lines) if key.lower() == INPUTS_KEY for _, value in values]
-    if inputs:
-        document.inputs = declared_inputs(source, inputs)
     return document
 
 
