@@ -236,14 +236,6 @@ def test_the_service_imports_nothing_that_slows_every_fork():
     assert session[1].status == "passed"
 
 
-def test_the_service_runs_its_main_file_without_runpy():
-    """Running the runtime's folder, rather than its __main__.py, imports runpy before anything
-    else, and every service's start waited for it."""
-    code = fence("import sys\nprint('runpy' in sys.modules)")
-    assert run_markdown(code, forked=True)[1].stdout == "False\n"
-    assert run_markdown(code, forked=False)[1].stdout == "False\n"
-
-
 def test_the_service_inbox_takes_whole_requests_however_they_arrive():
     """Requests cross the socket in pieces of any size; the inbox (memory a fork does not
     copy) moves and grows as needed and hands each one out whole, in order."""

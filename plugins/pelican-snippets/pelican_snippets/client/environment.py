@@ -6,7 +6,6 @@ import os
 import sys
 
 RUNTIME = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime")
-RUNTIME_MAIN = os.path.join(RUNTIME, "__main__.py")  # what the service's interpreter runs (see there)
 
 
 def snippet_environment(home: str, tmp: str, python: str = sys.executable) -> dict:

@@ -11,7 +11,7 @@ import tempfile
 import threading
 
 from ..runtime.wire import Settings, frame, unframe
-from .environment import RUNTIME_MAIN, snippet_environment
+from .environment import RUNTIME, snippet_environment
 
 
 class ServiceProcess:
@@ -26,7 +26,7 @@ class ServiceProcess:
         self.scratch = tempfile.mkdtemp(prefix="snippet-service-")  # its home, and unsealed posts' folder
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.process = subprocess.Popen(
-            [python, RUNTIME_MAIN, "service", str(theirs.fileno())],
+            [python, RUNTIME, "service", str(theirs.fileno())],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd=self.scratch,
             env=snippet_environment(self.scratch, self.scratch, python),
             pass_fds=(theirs.fileno(),), start_new_session=True)

@@ -1,10 +1,9 @@
-"""`python RUNTIME/__main__.py service SOCKET_FD` or `python RUNTIME/__main__.py worker PLAN_PATH`.
+"""`python RUNTIME service SOCKET_FD` or `python RUNTIME worker PLAN_PATH`.
 
-Run as a file, not as the folder: running a folder imports runpy first, and
-every service's start would wait for it. Running this file puts its folder
-first on sys.path, where a post's own `worker` or `wire` module would find
-ours instead of its own. So that entry goes, and the package is loaded under
-a private name, its modules importing each other relatively.
+Running this folder puts it first on sys.path, where a post's own `worker`
+or `wire` module would find ours instead of its own. So that entry goes, and
+the package is loaded under a private name, its modules importing each
+other relatively.
 """
 
 import importlib.util

@@ -329,4 +329,4 @@ def _worker_command(plan, plan_path):
     (and removes it)."""
     with open(plan_path, "wb") as file:
         marshal.dump(plan, file)
-    return [sys.executable, os.path.join(RUNTIME, "__main__.py"), "worker", plan_path]
+    return [sys.executable, RUNTIME, "worker", plan_path]

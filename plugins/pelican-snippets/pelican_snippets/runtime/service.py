@@ -1,7 +1,7 @@
 """The snippet service: one clean interpreter that runs jobs in children and watches over them.
 
 Started once per build and interpreter (see client/service.py) as
-`python RUNTIME/__main__.py service SOCKET_FD`, with the environment the children get.
+`python RUNTIME service SOCKET_FD`, with the environment the children get.
 It reads its `Settings` from the socket, seals itself (sandbox.py) unless
 told not to and says whether it did (`Ready`), then reads `Request`s, runs
 at most `jobs` at once, and answers each with an `Answer` (see wire.py).

@@ -1,8 +1,8 @@
 """A post's process: run its blocks in order, in one namespace, and report on each.
 
 Forked by the service, which calls `run_plan` with the plan in hand; or a
-freshly started interpreter (`python RUNTIME/__main__.py worker PLAN_PATH`)
-that reads the plan from a file first. It reports each block's start and end on the
+freshly started interpreter (`python RUNTIME worker PLAN_PATH`) that reads
+the plan from a file first. It reports each block's start and end on the
 report pipe and, after each block, writes the boundary marker to stdout and
 stderr, so the service can tell which block printed what (see wire.py).
 """
