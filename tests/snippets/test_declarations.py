@@ -200,10 +200,12 @@ def test_a_pelican_build_reads_the_inputs_the_command_line_reads(tmp_path):
     (content / "posts").mkdir(parents=True)
     for name, text in (("a.txt", "alpha"), ("b.txt", "beta"), ("c.txt", "gamma")):
         (content / "posts" / name).write_text(text)
-    code = "print(*(open(name).read() for name in sorted(__import__('os').listdir('.'))))"
-    one = post("Snippet_inputs: a.txt, b.txt", body=fence(code) + "\n" + fence("alpha beta", "output"))
+    def reading(*names):
+        return fence(f"print(*(open(name).read() for name in {names!r}))")
+
+    one = post("Snippet_inputs: a.txt, b.txt", body=reading("a.txt", "b.txt") + "\n" + fence("alpha beta", "output"))
     two = post("Snippet_inputs: a.txt,", "    b.txt, c.txt",
-               body=fence(code) + "\n" + fence("alpha beta gamma", "output"))
+               body=reading("a.txt", "b.txt", "c.txt") + "\n" + fence("alpha beta gamma", "output"))
     (content / "posts" / "one.md").write_text(one.replace("Title: Declarations", "Title: One"))
     (content / "posts" / "two.md").write_text(two.replace("Title: Declarations", "Title: Two"))
     settings = settings_file(tmp_path / "conf.py", "SNIPPETS = {**SNIPPETS, 'on_failure': 'fail', 'pythons': []}\n")
