@@ -285,6 +285,19 @@ def test_required_stops_the_build_where_runs_cannot_be_sealed(tmp_path):
     assert "a user namespace: No space left on device" in ran.stdout + ran.stderr
 
 
+def test_a_run_served_from_the_cache_says_nothing_of_sealing(tmp_path):
+    """The command starts its service before it knows whether anything will run; when nothing
+    does, whether runs could be sealed there does not matter, even to `required`."""
+    project = _project(tmp_path, "required")
+    command = [sys.executable, "-m", "pelican_snippets", "--settings", "pelicanconf.py"]
+    first = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stdout + first.stderr
+    again = _without_user_namespaces(command, project)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 run now, 1 from cache" in again.stdout
+    assert "sealed" not in again.stdout + again.stderr and "sandbox" not in again.stdout + again.stderr
+
+
 def test_runs_are_sealed_for_an_ordinary_user_too(tmp_path):
     """As the unprivileged user `nobody`, with the system's Python and a copy of the plugin where
     that user can read it: the run is sealed, and the author's files are out of its reach."""

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from pelican_snippets.client.requests import job_request, job_results
-from pelican_snippets.client.service import snippet_service
+from pelican_snippets.client.service import ServiceStopped, SnippetService, snippet_service
+from pelican_snippets.client.settings import service_settings
 from pelican_snippets.config import Config
 from pelican_snippets.extract.collect import read_document
 from pelican_snippets.plan import plan_document
@@ -234,6 +235,26 @@ def test_the_service_imports_nothing_that_slows_every_fork():
     assert run_markdown(code, forked=True)[1].stdout == "[]\n"
     session = run_markdown(fence(">>> import sys\n>>> 'doctest' in sys.modules\nTrue", "pycon"), forked=True)
     assert session[1].status == "passed"
+
+
+def test_an_interpreter_that_ends_at_once_fails_its_requests_and_is_not_started_for_ever(tmp_path):
+    """A venv whose Python no longer starts: three tries, then every request says why."""
+    python = tmp_path / "python"
+    python.write_text('#!/bin/sh\necho started >> "$0.log"\nexit 3\n')
+    python.chmod(0o755)
+    config = Config(jobs=1, cache_dir=None, timeout=10)
+    [job], _ = plan_document(read_document(fence("print(1)"), "p.md"))
+    service = SnippetService(service_settings(config), str(python))
+    try:
+        with pytest.raises(ServiceStopped, match=r"Python \(.*python\) ended before it was ready, 3 times in a row"):
+            service.submit(job_request(job, config)).result(timeout=60)
+        later = service.submit(job_request(job, config))
+        with pytest.raises(ServiceStopped, match="ended before it was ready"):
+            later.result(timeout=5)
+        time.sleep(0.5)
+        assert (tmp_path / "python.log").read_text().split() == ["started"] * 3
+    finally:
+        service.close()
 
 
 def test_the_service_inbox_takes_whole_requests_however_they_arrive():

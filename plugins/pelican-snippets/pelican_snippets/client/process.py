@@ -36,6 +36,7 @@ class ServiceProcess:
         self.owner = None
         self.started = set()           # requests it let start and has not answered
         self.runs_alone = False        # it runs one suspect at a time (see service.py)
+        self.ready = False             # it said it is ready (sealed, or why not)
         self.sending = threading.Lock()  # one message on the socket at a time
         self.reader = None
 

@@ -52,6 +52,7 @@ class SnippetService:
         self.unsealed_because = ""
         self.stopped = None            # why no request can run any more
         self.closing = False
+        self.failed_starts = 0         # processes in a row that ended before they were ready
         self.current = first or ServiceProcess(python)
         self.current.begin(settings, self)
 
@@ -73,6 +74,7 @@ class SnippetService:
         kind = message["kind"]
         if kind == "ready":
             with self.lock:
+                process.ready, self.failed_starts = True, 0
                 self.sealed, self.unsealed_because = message["sealed"], message["unsealed_because"]
                 if not self.sealed and self.settings["sandbox"] == REQUIRED:
                     self.stopped = sandbox_required_but(self.unsealed_because)
@@ -96,11 +98,17 @@ class SnippetService:
 
     def on_stopped(self, process: ServiceProcess, status: int) -> None:
         """A process ended: unless it was asked to, replace it, send its requests on, and fail
-        only the one that killed it."""
+        only the one that killed it. An interpreter that keeps ending before it is ready is not
+        started again: every request fails with the reason."""
         lost, sends = [], []
         with self.lock:
             held = [number for number, owner in self.sent_to.items() if owner is process]
             how = f"exit status {status}"
+            if process is self.current and not process.ready and not self.closing:
+                self.failed_starts += 1
+                if self.failed_starts >= DEATHS_WAITED and not self.stopped:
+                    self.stopped = (f"the snippet service's Python ({self.python}) ended before it was ready, "
+                                    f"{DEATHS_WAITED} times in a row ({how})")
             if process is self.alone:
                 self.alone = None
             elif process is self.current and not self.closing and not self.stopped:
@@ -149,20 +157,27 @@ class SnippetService:
         for process, data in sends:
             process.send(data)
 
+    @property
+    def used(self) -> bool:
+        """Whether any request was sent to it."""
+        return self.next_id > 0
+
     def close(self) -> None:
         """Stop the service: any job still running is killed, its directory removed."""
         with self.lock:
             self.closing = True
             processes = [process for process in (self.current, self.alone) if process]
         for process in processes:
-            process.close(unused=not self.next_id)
+            process.close(unused=not self.used)
 
 
 class ServiceOnDemand:
-    """A service started on first use, so a build served from the cache starts none.
+    """A service started on first use, so a build served from the cache starts none (the
+    command line starts its services at once: client/services.py, `Services.boot`).
 
     `python` is the interpreter that runs the blocks; `first`, a service
-    process already booting for it.
+    process already booting for it. A service that ran nothing says nothing of
+    whether runs are sealed.
     """
 
     def __init__(self, settings: Settings, python: str = sys.executable, first: ServiceProcess | None = None) -> None:
@@ -188,7 +203,8 @@ class ServiceOnDemand:
                 self._first = None
             if self._service is not None:
                 self._service.close()
-                self.sealed, self.unsealed_because = self._service.sealed, self._service.unsealed_because
+                if self._service.used:
+                    self.sealed, self.unsealed_because = self._service.sealed, self._service.unsealed_because
                 self._service = None
 
 
