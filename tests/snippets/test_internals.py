@@ -79,3 +79,9 @@ def test_a_header_rule_other_than_python_markdowns_is_reported(monkeypatch):
     monkeypatch.setattr(collect, "_META", re.compile(r"^(?P<key>\w+):(?P<value>.*)"))
     [message] = internals.check()
     assert message.startswith("markdown.extensions.meta reads the header by other rules")
+
+
+def test_a_changed_stand_in_is_reported_by_name(monkeypatch):
+    monkeypatch.setitem(internals.STAND_IN_SOURCE, "MetaPreprocessor.run", "0" * 64)
+    [message] = internals.check()
+    assert message.startswith("Python-Markdown's MetaPreprocessor.run is not the one of Markdown 3.11.3")

@@ -41,6 +41,12 @@ READER_SOURCE = {
     "read": "1c8cfd04d8822d5708f08f3ad16acd33b34ebe9981c932d49688be7733de5985",
     "_parse_metadata": "3f01f071bbc3672d341454c22fed793740b7a1014344f6db540c2b0bb3537a21",
 }
+# And of the Python-Markdown code extract/collect.py follows without Markdown: a change there may
+# need the same change in normalise_whitespace or in the header's rules.
+STAND_IN_SOURCE = {
+    "NormalizeWhitespace.run": "a99bc2f9e0d83abcd6a7155a5637176e74280f85190e3e05eb1ad20ee5366d2f",
+    "MetaPreprocessor.run": "03ce995fa10c13bfa5850cdfb1f457dd33e8c2b69c94fe9c8ecf47d203d3a73f",
+}
 NORMALIZE_WHITESPACE, META, FENCED_CODE = "normalize_whitespace", "meta", "fenced_code_block"
 COLLECTOR_PRIORITY = 29   # between normalize_whitespace (30) and meta (27); fenced_code runs at 25
 META_PRIORITY = 27        # where markdown.extensions.meta registers its preprocessor
@@ -129,10 +135,17 @@ _WHITESPACE_SAMPLE = "Title: x\r\n\tkey: \u0002a\u0003\r\n   \nb\rc\td\n  \t\n``
 def _stand_ins(md) -> list:
     """What of Python-Markdown extract/collect.py follows without it, and no longer matches."""
     from markdown.extensions import meta
+    from markdown.preprocessors import NormalizeWhitespace
 
     from .extract import collect
 
     changed = []
+    for name, function in (("NormalizeWhitespace.run", NormalizeWhitespace.run),
+                           ("MetaPreprocessor.run", meta.MetaPreprocessor.run)):
+        if source_digest(function) != STAND_IN_SOURCE[name]:
+            changed.append(f"Python-Markdown's {name} is not the one of Markdown {MARKDOWN_CHECKED}: compare it "
+                           f"with extract/collect.py (normalise_whitespace, _header), then record its new digest "
+                           f"in internals.STAND_IN_SOURCE")
     theirs = md.preprocessors[NORMALIZE_WHITESPACE].run(_WHITESPACE_SAMPLE.split("\n"))
     if collect.normalise_whitespace(_WHITESPACE_SAMPLE) != theirs:
         changed.append(f"Python-Markdown's {NORMALIZE_WHITESPACE} preprocessor no longer does what "

@@ -18,8 +18,9 @@ class ServiceProcess:
     """One service process: its socket, its scratch directory, and the thread that reads its messages.
 
     It starts booting when made, and waits for its Settings (`begin`): the
-    command line makes it as soon as it has read the settings file, and it
-    boots while the command imports the rest and reads the posts.
+    command line makes it as soon as it has read the settings file and found
+    the environment, and begins it at once, so that it boots and seals itself
+    while the command imports the rest and reads the posts.
     """
 
     def __init__(self, python: str = sys.executable) -> None:

@@ -177,8 +177,8 @@ def read_header(lines: list, document: Document) -> None:
     `Dependencies: numpy>=2,<3, scikit-learn` are PEP 508 requirements, separated by commas (a
     piece that starts with a version operator continues the requirement before it).
     A key that is a near miss of one of ours is a problem too: it would be ignored without a word.
-    `Snippet_inputs:` names files; given on several lines, as Python-Markdown's meta does, they add up
-    (a build takes them again from Pelican's metadata: integrations/build.py).
+    `Snippet_inputs:` names files, separated by commas or continued on the next lines; given twice,
+    they add up, as Python-Markdown's meta adds them up.
     """
     inputs = []
     for key, line, values in _header(lines):
@@ -359,13 +359,10 @@ def new_document(source: str) -> Document:
     return Document(source=source, marker=f"snippet-{os.urandom(6).hex()}")
 
 
-def declared_inputs(source_path, value) -> tuple:
-    """Files a post lists in `Snippet_inputs:`, relative to the post, copied next to its blocks.
-
-    Separated by commas, on one line or continued on the next: Pelican gives the value
-    of one line as a string, and of several as a list of them.
-    """
-    names = ",".join(value if isinstance(value, list) else [str(value)]).split(",")
+def declared_inputs(source_path, values: list) -> tuple:
+    """Files a post lists in `Snippet_inputs:` (its values, one per line, each separated by
+    commas), relative to the post, copied next to its blocks."""
+    names = ",".join(values).split(",")
     folder = Path(source_path).resolve().parent
     return tuple(str(folder / name.strip()) for name in names if name.strip())
 

@@ -17,7 +17,7 @@ from pelican.utils import pelican_open
 
 from .. import internals
 from ..config import ConfigError, load_config, sandbox_required_but
-from ..extract.collect import INPUTS_KEY, METADATA_KEY, declared_inputs, display_path, new_document
+from ..extract.collect import INPUTS_KEY, METADATA_KEY, display_path, new_document
 from ..extract.processors import AtomicPlaceholders, PlaceholdersIntoPre, SnippetCollector
 from ..matrix.interpreters import this_interpreter
 from ..matrix.pythons import Matrix, PythonMissing, resolve_pythons
@@ -159,8 +159,7 @@ class SnippetMarkdownReader(MarkdownReader):
         with pelican_open(source_path) as text:
             content = md.convert(text)
         metadata = internals.parse_metadata(self, md.Meta) if hasattr(md, "Meta") else {}
-        if INPUTS_KEY in metadata:
-            document.inputs = declared_inputs(source_path, metadata.pop(INPUTS_KEY))
+        metadata.pop(INPUTS_KEY, None)  # the collector read them with the header (extract/collect.py)
         if document.blocks or document.problems:
             metadata[METADATA_KEY] = document
             if _state["verifier"] is not None:

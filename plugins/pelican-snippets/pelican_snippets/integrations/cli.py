@@ -15,8 +15,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-# The snippet services start as soon as the settings are read: the rest (the pipeline,
-# the cache, the reader and Markdown) and the posts are read while they boot.
+# The snippet services start as soon as the settings are read and their environments found:
+# the rest (the pipeline, the cache, the reader) is imported and the posts are read while they boot.
 
 
 def markdown_files(paths) -> Iterator[Path]:
