@@ -251,6 +251,17 @@ def test_shell_blocks_are_sealed_the_same_way(info, code, stdout):
     assert result.stdout == stdout
 
 
+def test_a_block_can_start_spawned_multiprocessing_workers():
+    """A spawned worker re-runs its parent's main module unless that is `python -c` or a module
+    run by name: the service's is the runtime's folder, run by name, so nothing outside the
+    sealed view is asked for."""
+    code = ("import multiprocessing\nwith multiprocessing.get_context('spawn').Pool(1) as pool:\n"
+            "    print(pool.map(abs, [-1, -2]))")
+    result = run_markdown(fence(code))[1]
+    assert result.status == "passed" and result.sealed, result.details
+    assert result.stdout == "[1, 2]\n"
+
+
 # Where namespaces are missing. A user namespace whose limit of nested user namespaces is 0
 # is such a place, made for real with unshare(1).
 
