@@ -175,32 +175,30 @@ class ServiceOnDemand:
     """A service started on first use, so a build served from the cache starts none (the
     command line starts its services at once: client/services.py, `Services.boot`).
 
-    `python` is the interpreter that runs the blocks; `first`, a service
-    process already booting for it. A service that ran nothing says nothing of
-    whether runs are sealed.
+    `python` is the interpreter that runs the blocks. A service that ran
+    nothing says nothing of whether runs are sealed.
     """
 
-    def __init__(self, settings: Settings, python: str = sys.executable, first: ServiceProcess | None = None) -> None:
+    def __init__(self, settings: Settings, python: str = sys.executable) -> None:
         self._settings = settings
         self.python = python
-        self._first = first
         self._lock = threading.Lock()
         self._service = None
         self.sealed = None         # whether the runs were sealed, once the service has said so
         self.unsealed_because = ""
 
-    def __call__(self) -> SnippetService:
+    def __call__(self, first: ServiceProcess | None = None) -> SnippetService:
+        """The service, started now if it is not yet: in `first`, a process already booting for
+        it, if given (one not needed is stopped)."""
         with self._lock:
             if self._service is None:
-                self._service = SnippetService(self._settings, self.python, self._first)
-                self._first = None
+                self._service = SnippetService(self._settings, self.python, first)
+            elif first is not None:
+                first.close(unused=True)
             return self._service
 
     def close(self) -> None:
         with self._lock:
-            if self._first is not None:
-                self._first.close(unused=True)
-                self._first = None
             if self._service is not None:
                 self._service.close()
                 if self._service.used:
@@ -208,8 +206,6 @@ class ServiceOnDemand:
                 self._service = None
 
 
-def snippet_service(config: Config, spawn: bool = False, python: str = sys.executable,
-                    first: ServiceProcess | None = None) -> ServiceOnDemand:
-    """The snippet service for a build with these settings, started on first use (or already
-    booting: `first`)."""
-    return ServiceOnDemand(service_settings(config, spawn), python, first)
+def snippet_service(config: Config, spawn: bool = False, python: str = sys.executable) -> ServiceOnDemand:
+    """The snippet service for a build with these settings, started on first use."""
+    return ServiceOnDemand(service_settings(config, spawn), python)

@@ -35,7 +35,7 @@ class Services:
     def boot(self, environment, process: ServiceProcess) -> None:
         """Take the service of an environment started before its first request (the command
         line), and give it its settings: it seals itself while the posts are read."""
-        self._service(environment, process)()
+        self._service(environment)(process)
 
     def submit(self, environment, request: Request) -> Future:
         future = Future()
@@ -52,17 +52,15 @@ class Services:
         self._send(service, request, future)
         return future
 
-    def _service(self, environment, first=None) -> ServiceOnDemand:
+    def _service(self, environment) -> ServiceOnDemand:
         with self.lock:
             service = self.by_python.get(environment.python)
             if service is None:
                 settings = service_settings(self.config, self.spawn, keep=[environment.path])
-                service = self.by_python[environment.python] = ServiceOnDemand(settings, environment.python, first)
+                service = self.by_python[environment.python] = ServiceOnDemand(settings, environment.python)
                 if len(self.by_python) == 2:  # from now on the places are shared
                     self.sends = queue.SimpleQueue()
                     threading.Thread(target=self._send_waiting, name="snippet-places", daemon=True).start()
-            elif first is not None:
-                first.close(unused=True)
             return service
 
     def _send(self, service, request, future) -> None:

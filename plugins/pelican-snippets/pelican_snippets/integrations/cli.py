@@ -95,11 +95,11 @@ def boot(config, matrix):
         found = [ready(folder, interpreter, ()) for interpreter in matrix.interpreters]
     booting = [(environment, ServiceProcess(environment.python)) for environment in found if environment]
     from ..client.services import Services
-    from ..matrix.environments import Environments
+    from ..matrix.environments import environments_for
     services = Services(config)
     for environment, process in booting:
         services.boot(environment, process)
-    return services, Environments(folder, refresh=config.refresh_environments)
+    return services, environments_for(config)
 
 
 def read_posts(files, config) -> Iterator:
