@@ -317,7 +317,7 @@ def test_a_service_killed_mid_build_is_restarted_and_its_posts_run_again(tmp_pat
         while not processes_running(["sleep", marker], wait=0):
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        service().current.process.kill()
+        service().current.kill()
         [slow_result], [next_result] = [job_results(job, answer) for job, answer in zip(jobs, answers, strict=True)]
         assert (slow_result.status, slow_result.stdout) == ("passed", "slow done\n")
         assert (next_result.status, next_result.stdout) == ("passed", "next done\n")
@@ -354,8 +354,9 @@ def test_a_service_that_dies_while_idle_is_replaced():
     try:
         assert job_results(job, service().submit(job_request(job, settings)))[0].status == "passed"
         dead = service().current
-        dead.process.kill()
+        dead.kill()
         dead.reader.join(10)
+        assert not os.path.exists(dead.scratch)  # a process that dies leaves no folder behind
         [result] = job_results(job, service().submit(job_request(job, settings)))
         assert (result.status, result.stdout) == ("passed", "ran\n") and service().current is not dead
     finally:

@@ -1,13 +1,17 @@
-"""One snippet service process: started, told its settings, read from, stopped."""
+"""One snippet service process: started, told its settings, read from, stopped.
+
+The command line starts one as soon as it has read its settings, so this
+module imports little: the process is spawned with os.posix_spawn, and its
+scratch folder made with os.mkdir (subprocess and tempfile would cost the
+command more than the rest of its start before the spawn).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 
 from ..runtime.wire import Settings, frame, unframe
@@ -24,14 +28,23 @@ class ServiceProcess:
     """
 
     def __init__(self, python: str = sys.executable) -> None:
-        self.scratch = tempfile.mkdtemp(prefix="snippet-service-")  # its home, and unsealed posts' folder
+        self.scratch = scratch_folder()  # its home and working directory, and unsealed posts' folder
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.process = subprocess.Popen(
-            [python, RUNTIME, "service", str(theirs.fileno())],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd=self.scratch,
-            env=snippet_environment(self.scratch, self.scratch, python),
-            pass_fds=(theirs.fileno(),), start_new_session=True)
-        theirs.close()
+        try:
+            theirs.set_inheritable(True)  # the service closes any other it inherits (runtime/service.py)
+            self.pid = os.posix_spawn(
+                python, [python, RUNTIME, "service", str(theirs.fileno())],
+                snippet_environment(self.scratch, self.scratch, python),
+                file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                              (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)],
+                setsid=True)
+        except OSError:
+            ours.close()
+            os.rmdir(self.scratch)
+            raise
+        finally:
+            theirs.close()
+        self.status = None             # its exit status, once it has ended and been reaped
         self.python = python
         self.socket = ours
         self.owner = None
@@ -70,27 +83,54 @@ class ServiceProcess:
         except OSError:
             pass
         finally:  # whatever ended the reading, the owner must know, or its requests would wait for ever
-            self.owner.on_stopped(self, self.process.wait())
+            self.owner.on_stopped(self, self.wait())
+
+    def wait(self) -> int:
+        """Wait for it to end; its exit status (negative: the signal that killed it). Its scratch
+        folder goes then, however it ended: what it left there no process uses."""
+        if self.status is None:
+            self.status = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+            try:
+                os.rmdir(self.scratch)  # empty, unless unsealed posts left files behind
+            except OSError:
+                import shutil
+                shutil.rmtree(self.scratch, ignore_errors=True)
+        return self.status
+
+    def kill(self) -> None:
+        import signal  # only to stop one that will not end
+
+        if self.status is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
 
     def close(self, unused: bool = False) -> None:
         """Stop it (`unused`: it ran nothing, so it need not finish starting); any job still
         running is killed, its directory removed."""
         if unused or self.reader is None:
-            self.process.kill()
+            self.kill()
         with contextlib.suppress(OSError):
             self.socket.shutdown(socket.SHUT_RDWR)
         # The reader ends when the service has exited and been reaped. Joining it wakes
         # as soon as that happens; Popen.wait(timeout) would poll with growing sleeps.
         if self.reader is None:
-            self.process.wait()
+            self.wait()
         elif threading.current_thread() is not self.reader:
             self.reader.join(5)
             if self.reader.is_alive():
-                self.process.kill()
+                self.kill()
                 self.reader.join()
         self.socket.close()
+
+
+def scratch_folder() -> str:
+    """A new folder only this user can enter, in the temporary directory, as
+    tempfile.mkdtemp makes one."""
+    parent = os.environ.get("TMPDIR") or "/tmp"
+    while True:
+        path = os.path.join(parent, f"snippet-service-{os.urandom(6).hex()}")
         try:
-            os.rmdir(self.scratch)  # empty, unless unsealed posts left files behind
-        except OSError:
-            import shutil
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            os.mkdir(path, 0o700)
+            return os.path.abspath(path)
+        except FileExistsError:
+            continue

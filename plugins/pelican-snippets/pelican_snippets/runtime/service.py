@@ -286,6 +286,11 @@ class Service:
 
 
 def main(control_fd: int) -> None:
+    # As a fresh process should be: in its own folder, holding the build's socket and nothing
+    # else the build may have left open (os.posix_spawn keeps every inheritable descriptor).
+    os.chdir(os.environ["HOME"])
+    os.closerange(3, control_fd)
+    os.closerange(control_fd + 1, os.sysconf("SC_OPEN_MAX"))
     worker.prepare_interpreter()  # before the first fork: every child starts past it
     for name in PRELOADED:
         importlib.import_module(name)
