@@ -6,22 +6,20 @@ environment. Each environment lives in `<directory>/py<minor>-<digest>/`; a JSON
 marker, written last, says it is complete (lookup.py). A warm build only reads
 the markers (no subprocess, no network); a cold one builds in background
 threads, one flock per environment so that two builds never make the same one
-at once.
+at once. What only making one needs (subprocess, tempfile, fcntl, glob) is
+imported where one is made: the command line imports this module before it
+reads the first post.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import fcntl
 import functools
-import glob
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -112,6 +110,8 @@ def culprits(requirements: tuple, message: str) -> tuple:
 
 def read_lock(venv: str) -> tuple:
     """"name==version" of each distribution in the venv's site-packages, read from the dist-info metadata."""
+    import glob
+
     from packaging.utils import canonicalize_name  # only where an environment was just made
 
     pins = {}
@@ -135,6 +135,8 @@ class Environments:
         self.temporary = directory is None
         # Absolute: uv runs in this folder, and the snippets' runs elsewhere.
         if directory is None:
+            import tempfile
+
             directory = tempfile.mkdtemp(prefix="snippets-environments-")
         self.directory = os.path.abspath(directory)
         os.makedirs(self.directory, exist_ok=True)
@@ -195,6 +197,8 @@ class Environments:
                                     f"{path}: {error}", requirements) from None
 
     def _build(self, interpreter, requirements, path):
+        import fcntl
+
         with open(path + ".lock", "a") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             found = None if self.refresh else self.ready(interpreter, requirements)
@@ -209,6 +213,8 @@ class Environments:
 
     def make(self, interpreter: Interpreter, requirements: tuple, path: str) -> Environment:
         """uv venv, uv pip install, then the marker, last and atomically."""
+        import tempfile
+
         started = time.monotonic()
         if requirements:
             self.report(f"snippets: building the environment for Python {interpreter.version} "
@@ -239,6 +245,8 @@ class Environments:
 
     def uv(self, interpreter: Interpreter, requirements: tuple, arguments: list) -> None:
         """Runs uv without colour or Python downloads, outside any project; its failure as EnvironmentFailed."""
+        import subprocess
+
         uv = find_uv()
         what = (f"could not install {{}} for Python {interpreter.version}" if requirements
                 else f"could not create an environment for Python {interpreter.version}")
