@@ -9,7 +9,9 @@ entries are written in one transaction when it finishes. A row that does not
 read back as the results of its job is ignored and replaced; a file that is
 not a database, or a damaged one, is removed and started afresh. The cache
 never fails a build: when it cannot be read or written, results are simply
-not reused or not kept, with a warning.
+not reused or not kept, with a warning. sqlite3 is imported when the database
+is first opened: the command line imports this module before it reads the
+first post, and sqlite3 (with datetime) would delay that.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import contextlib
 import json
 import logging
 import os
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -29,7 +30,6 @@ FORMAT = 4  # of an entry: {"format": FORMAT, "outcomes": [Outcome, ...]}
 DATABASE = "results.sqlite3"
 QUERY_KEYS = 500  # keys per query: SQLite limits the parameters of one
 LOCK_TIMEOUT = 60  # seconds to wait while another build writes its entries
-_DAMAGED = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
 log = logging.getLogger(__name__)
 
 
@@ -46,6 +46,8 @@ class ResultCache:
     def stored_keys(self) -> set:
         """The keys of every entry, read at once: a build asks whether each job is stored as it
         is submitted, and a query per post cost more than reading every key."""
+        import sqlite3
+
         try:
             with self._lock:
                 return {key for key, in self._database().execute("SELECT key FROM results")}
@@ -55,6 +57,8 @@ class ResultCache:
 
     def entries(self, keys: list) -> dict:
         """{key: its stored entry, undecoded} of those of `keys` that are stored."""
+        import sqlite3
+
         found = {}
         try:
             with self._lock:
@@ -88,6 +92,8 @@ class ResultCache:
 
     def save(self) -> None:
         """Write the stored entries in one transaction."""
+        import sqlite3
+
         with self._lock:
             unsaved, self._unsaved = self._unsaved, {}
         if not unsaved:
@@ -112,6 +118,8 @@ class ResultCache:
                 self._connection = None
 
     def _database(self):
+        import sqlite3
+
         if self._connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, check_same_thread=False)
@@ -127,7 +135,9 @@ class ResultCache:
 
     def _trouble(self, action, error):
         """Deal with a database error; True if the database was damaged and is now removed."""
-        if getattr(error, "sqlite_errorcode", None) not in _DAMAGED:
+        import sqlite3
+
+        if getattr(error, "sqlite_errorcode", None) not in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
             if not self._warned:
                 log.warning("snippets: could not %s the result cache %s: %s", action, self.path, error)
                 self._warned = True
