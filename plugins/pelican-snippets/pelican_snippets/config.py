@@ -2,7 +2,6 @@
 
 import os
 import re
-import runpy
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -139,12 +138,15 @@ def read_settings_file(path) -> tuple[Path, Config]:
     For the `snippets` command and pytest, which need only PATH and SNIPPETS:
     importing Pelican would cost them more than verifying a small blog. The file runs as
     plain Python with its folder on sys.path (so publishconf.py can import
-    pelicanconf), and a relative PATH is taken from that folder, as Pelican does.
+    pelicanconf), named after itself as Pelican names it, and a relative PATH is taken
+    from that folder, as Pelican does.
     """
     path = Path(path).resolve()
+    code = compile(path.read_bytes(), str(path), "exec")
+    settings = {"__name__": path.stem, "__file__": str(path)}
     sys.path.insert(0, str(path.parent))
     try:
-        settings = runpy.run_path(str(path))
+        exec(code, settings)
     finally:
         sys.path.remove(str(path.parent))
     content = path.parent / settings.get("PATH", "content")

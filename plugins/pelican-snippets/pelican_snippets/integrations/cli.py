@@ -64,10 +64,10 @@ def main(argv: list | None = None) -> int:
     except PythonMissing as error:
         parser.exit(2, f"{error}\n")
     paths = args.paths or [content]
-    files = list(markdown_files(paths))
     if args.update:
-        return update(files, config, matrix)
+        return update(list(markdown_files(paths)), config, matrix)
     services, environments = boot(config, matrix)
+    files = list(markdown_files(paths))  # listed while the services boot
     from ..present.console import print_report
     from ..verify.pipeline import verify_documents
     # What is imported by now lives as long as the command: set aside, so that collections
