@@ -159,16 +159,24 @@ def test_a_post_has_a_dev_of_its_own_without_disks_or_the_authors_terminals():
 
 def test_a_root_build_runs_its_posts_as_nobody():
     """The machine's root could read other users' files and keys in /etc, and write to disks'
-    device files: a post of a build run as root is nobody, whose own /proc stays readable."""
+    device files: a post of a build run as root is nobody (real, effective, saved and file
+    system ids alike), without a capability, and its own /proc stays readable."""
     code = ("import os\nprint(os.getuid(), os.getgid(), os.getgroups(), os.stat('.').st_uid)\n"
             "try:\n    open('/etc/shadow').read()\nexcept OSError as error:\n    print(type(error).__name__)\n"
-            "print(os.readlink('/proc/self/cwd'), open('/dev/stdout', 'w').write(''))")
+            "print(os.readlink('/proc/self/cwd'), open('/dev/stdout', 'w').write(''))\n"
+            "status = dict(line.split(':', 1) for line in open('/proc/self/status').read().splitlines())\n"
+            "print([status[key].split() for key in ('Uid', 'Gid', 'CapInh', 'CapPrm', 'CapEff', 'CapAmb', "
+            "'NoNewPrivs')])")
     result = run_markdown(fence(code))[1]
     assert result.status == "passed" and result.sealed, result.details
+    uid, gid = (65534, 65534) if os.getuid() == 0 else (os.getuid(), os.getgid())
+    no_capability = ["0000000000000000"]
+    ids = [[str(uid)] * 4, [str(gid)] * 4, no_capability, no_capability, no_capability, no_capability, ["1"]]
     if os.getuid() == 0:
-        assert result.stdout == "65534 65534 [] 65534\nPermissionError\n/tmp 0\n"
+        assert result.stdout == f"65534 65534 [] 65534\nPermissionError\n/tmp 0\n{ids}\n"
     else:
         assert result.stdout.startswith(f"{os.getuid()} {os.getgid()} ")
+        assert result.stdout.endswith(f"{ids}\n")
 
 
 def test_a_post_sees_the_systems_programs_and_settings_and_nothing_else_of_the_machine():

@@ -110,7 +110,7 @@ class Child:
         if self.seal:
             sandbox.new_post_namespace(self.seal)
             self.pid = _fork(self.plan, fds, lambda: sandbox.seal_child(self.seal, self.network_fd,
-                                                                         self.request["inputs"], fds[:2]), spawn)
+                                                                         self.request["inputs"]), spawn)
         elif spawn:
             self.plan_file = f"{self.directory}.plan"
             self.pid = _spawn(self.plan, self.plan_file, fds)

@@ -5,7 +5,9 @@ Once, in the service (`seal_service`): a user and a PID namespace of its own
 whose root is a new file system holding only the SYSTEM folders, the
 interpreter's and the paths the build keeps, a few harmless devices and a
 /proc, /sys and /tmp of its own; the homes, the project, /var, /run and the
-rest of the machine are not in it, and every mount is made read-only.
+rest of the machine are not in it, and every mount is made read-only. Root's
+service then goes on as nobody, keeping its capabilities in its namespace,
+so that its posts are nobody from the fork on (see _map_ids).
 
 Per post, in the child just forked (`seal_child`): a PID namespace whose
 first process is the post's (so when it ends, everything it started is
@@ -34,7 +36,7 @@ MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE, MS_RELATIME = 1024, 2048
 # namespace must keep the flags the mount came with.
 KEPT_FLAGS = {os.ST_NOSUID: MS_NOSUID, os.ST_NODEV: MS_NODEV, os.ST_NOEXEC: MS_NOEXEC,
               os.ST_NOATIME: MS_NOATIME, os.ST_NODIRATIME: MS_NODIRATIME, os.ST_RELATIME: MS_RELATIME}
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 1, 4, 28, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_KEEPCAPS, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 1, 4, 8, 28, 38
 # noroot and no-setuid-fixup, locked, and keep-caps locked off: no exec or setuid gives a
 # capability back.
 SECURE_BITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20
@@ -53,7 +55,7 @@ MNT_DETACH = 2
 # author's groups would open to it. Its terminals come from a devpts of its own.
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 UNSHARED = b"\0"          # the child's first news: its user namespace exists (see seal_service)
-NOBODY = 65534            # the uid and gid of root's sealed posts
+NOBODY = 65534            # the uid and gid of root's sealed service and posts
 POST_DIRECTORY = "/tmp"   # a sealed post's directory, HOME and TMPDIR: a file system of its own
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -67,13 +69,12 @@ class Seal:
     """What a sealed service keeps for its children: their networks, and the arguments of
     their system calls, made here once (a child copies each page it writes)."""
 
-    def __init__(self, tmp_size: int, post_id: int | None, networks: Networks, under_tmp: list) -> None:
+    def __init__(self, tmp_size: int, networks: Networks, under_tmp: list) -> None:
         self.networks = networks
         self.under_tmp = under_tmp  # kept paths that each post's own /tmp would cover (a venv there)
-        self.post_id = post_id  # the uid and gid a post runs as, if not the service's
         self.pid_namespace_fd = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)  # the service's own
-        owner = f",uid={post_id},gid={post_id}" if post_id is not None else ""
-        self.tmp_options = f"size={tmp_size},mode=1777{owner}".encode()  # each post's /tmp and /dev/shm
+        # Each post's /tmp and /dev/shm: its own, as it is (nobody, for a build run as root).
+        self.tmp_options = f"size={tmp_size},mode=1777,uid={os.getuid()},gid={os.getgid()}".encode()
         self.capability_header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
         self.no_capabilities = (ctypes.c_uint32 * 6)()
         self.secure_bits, self.one, self.zero = ctypes.c_ulong(SECURE_BITS), ctypes.c_ulong(1), ctypes.c_ulong(0)
@@ -138,7 +139,9 @@ def _map_ids(pid):
     An ordinary user's posts run as that user, as they would outside. Root's
     run as nobody: the machine's root may read and write what no post should
     (other users' files, the keys in /etc, the disks' device files). Mapping
-    a second id takes root's capability in this, the parent, namespace.
+    a second id takes root's capability in this, the parent, namespace. The
+    service becomes nobody itself once sealed (_become_nobody), so each post
+    is nobody from its fork on.
     """
     uid, gid = os.getuid(), os.getgid()
     if uid == 0:
@@ -166,10 +169,36 @@ def _enter(hide, keep, tmp_size, news):
     kept = _new_root(sorted({os.path.realpath(path) for path in hide}), keep)
     _make_read_only()
     os.chdir("/")
-    seal = Seal(tmp_size, NOBODY if os.getuid() == 0 else None, networks,
+    if os.getuid() == 0:
+        _become_nobody()
+    seal = Seal(tmp_size, networks,
                 [path for path in kept if _within(path, POST_DIRECTORY)])
     os.write(news, b"sealed")
     return seal
+
+
+def _become_nobody():
+    """Go on as nobody, with every capability still: root's posts are forked as nobody.
+
+    Changing ids clears the effective capabilities (unless told to keep the
+    permitted ones) and the signal that kills it with its parent, and makes
+    the process undumpable, which would make its /proc entries, and its
+    children's (/dev/stdout among them), root's. A post
+    cannot reach the service as a process of the same user: it sees neither its
+    PID nor its /proc, and has none of its capabilities, which ptrace requires.
+    """
+    _call(_prctl(PR_SET_KEEPCAPS, 1), "keeping capabilities")
+    os.setgroups([])
+    os.setresgid(NOBODY, NOBODY, NOBODY)
+    os.setresuid(NOBODY, NOBODY, NOBODY)
+    _call(_prctl(PR_SET_PDEATHSIG, 9), "dying with its parent")
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable, twice (bits 0-31, 32-63)
+    _call(libc.capget(header, data), "reading capabilities")
+    data[0], data[3] = data[1], data[4]
+    _call(libc.capset(header, data), "capabilities back")
+    _call(_prctl(PR_SET_KEEPCAPS, 0), "keeping capabilities no more")
+    _call(_prctl(PR_SET_DUMPABLE, 1), "a /proc of its own to read")
 
 
 def _wait_and_exit_as(pid):
@@ -199,12 +228,11 @@ def new_post_namespace(seal: Seal) -> None:
     _call(libc.unshare(CLONE_NEWPID), "a PID namespace for the post")
 
 
-def seal_child(seal: Seal, network_fd: int | None, files: dict, pipes: tuple) -> None:
+def seal_child(seal: Seal, network_fd: int | None, files: dict) -> None:
     """In a post's process, just forked: the rest of its sandbox, then no capability left.
 
     `network_fd`: the loopback-only network it has to itself (None: it shares the build's);
-    `files`: name -> bytes, written into the post's directory (its inputs);
-    `pipes`: its stdout and stderr, which become its own (/dev/stdout opens them again).
+    `files`: name -> bytes, written into the post's directory (its inputs).
     """
     if network_fd is not None:
         _call(libc.setns(network_fd, CLONE_NEWNET), "a network of its own")
@@ -223,15 +251,6 @@ def seal_child(seal: Seal, network_fd: int | None, files: dict, pipes: tuple) ->
     zero = seal.zero
     _call(libc.prctl(PR_SET_SECUREBITS, seal.secure_bits, zero, zero, zero), "locked secure bits")
     _call(libc.prctl(PR_SET_NO_NEW_PRIVS, seal.one, zero, zero, zero), "no new privileges")
-    if seal.post_id is not None:
-        for fd in pipes:
-            os.fchown(fd, seal.post_id, seal.post_id)
-        os.setgroups([])
-        os.setgid(seal.post_id)
-        os.setuid(seal.post_id)
-        # Changing ids makes a process undumpable: its /proc entries (/dev/stdout among them)
-        # would be root's. Only its own processes can see it, so it is made dumpable again.
-        _call(libc.prctl(PR_SET_DUMPABLE, seal.one, zero, zero, zero), "a /proc of its own to read")
     _call(libc.capset(seal.capability_header, seal.no_capabilities), "dropping capabilities")
     for name, data in files.items():  # theirs, to change as they like
         with open(os.path.join(POST_DIRECTORY, name), "wb") as file:
