@@ -52,3 +52,23 @@ def test_what_a_block_starts_does_not_inherit_the_report_pipe(run):
     result = run(fence(code))[1]
     assert result.status == "passed", result.message
     assert result.stdout == "checked\n"
+
+
+def test_every_report_line_is_the_json_of_its_message():
+    """The worker formats the usual lines by hand; they read back as json.loads reads any other."""
+    import json
+
+    from pelican_snippets.runtime.wire import read_report_line, report_line
+
+    messages = [
+        {"event": "start", "token": "0123abcd", "number": 3, "at": 12345.678901},
+        {"event": "end", "token": "0123abcd", "number": 3, "status": "passed", "duration": 1e-05},
+        {"event": "done", "token": "0123abcd"},
+        {"event": "end", "token": "0123abcd", "number": 1, "status": "failed", "message": 'raised "x"\n\\',
+         "details": "", "line": 0, "duration": 0.5},
+        {"event": "end", "token": None, "number": True},
+    ]
+    for message in messages:
+        line = report_line(message)
+        assert line.endswith("\n") and line.count("\n") == 1
+        assert json.loads(line) == message and read_report_line(line.encode()) == message
