@@ -3,8 +3,8 @@
 import os
 import re
 import sys
+from collections import namedtuple
 from pathlib import Path
-from typing import NamedTuple
 
 from .runtime.wire import AUTO, SANDBOX_MODES
 
@@ -39,29 +39,35 @@ def default_jobs() -> int:
     return (os.cpu_count() or 1) + 4
 
 
-class Config(NamedTuple):
+# Config's fields, with the defaults of a Config made in code (the SNIPPETS setting's own are DEFAULTS).
+CONFIG_FIELDS = {
+    "enabled": True,
+    "timeout": 30,
+    "memory_limit_mb": 1024,
+    "output_limit_kb": 1024,
+    "on_failure": "report",
+    "languages": ("python", "py", "python3"),
+    "pass_env": (),
+    "jobs": default_jobs(),
+    "cache_dir": None,             # None: no cache
+    "refresh": False,              # ignore stored results (they are replaced)
+    "sandbox": AUTO,               # seal each post's process: "auto", "required" or "off"
+    "pythons": (),                 # the interpreters to verify on, "3.12"...; (): the build's own
+    "environments_dir": None,      # where the environments are kept; None: in cache_dir
+    "refresh_environments": False,  # rebuild the posts' environments (matrix/environments.py)
+    "private_paths": (),           # not a setting: the project's folders the build names (sealed runs
+                                   # cannot see them)
+}
+
+
+class Config(namedtuple("Config", CONFIG_FIELDS, defaults=CONFIG_FIELDS.values())):
     """The SNIPPETS setting, validated (`load_config`); `_replace` makes a changed one.
 
-    A NamedTuple rather than a dataclass: the command line reads it before it
-    starts the snippet service, and importing dataclasses would delay that.
+    A named tuple, not a dataclass or a typing.NamedTuple: the command line reads it before
+    it starts the snippet service, and importing dataclasses or typing would delay that.
     """
 
-    enabled: bool = True
-    timeout: float = 30
-    memory_limit_mb: int = 1024
-    output_limit_kb: int = 1024
-    on_failure: str = "report"
-    languages: tuple = ("python", "py", "python3")
-    pass_env: tuple = ()
-    jobs: int = default_jobs()
-    cache_dir: str | None = None   # None: no cache
-    refresh: bool = False          # ignore stored results (they are replaced)
-    sandbox: str = AUTO            # seal each post's process: "auto", "required" or "off"
-    pythons: tuple = ()            # the interpreters to verify on, "3.12"...; (): the build's own
-    environments_dir: str | None = None  # where the environments are kept; None: in cache_dir
-    refresh_environments: bool = False  # rebuild the posts' environments (matrix/environments.py)
-    private_paths: tuple = ()      # not a setting: the project's folders the build names (sealed runs
-                                   # cannot see them)
+    __slots__ = ()
 
     @property
     def output_limit(self) -> int:

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import replace
-from typing import NamedTuple
 
 from .matrix.interpreters import Interpreter, this_interpreter
 from .model import NOT_APPLICABLE, Document, Result, version_matches
 
 
-class Job(NamedTuple):
-    """Blocks that run in order in one fresh process with one namespace, on one interpreter."""
+class Job(namedtuple("Job", ["source", "blocks", "inputs", "python", "dependencies"], defaults=[(), None, ()])):
+    """Blocks that run in order in one fresh process with one namespace, on one interpreter.
 
-    source: str
-    blocks: tuple
-    inputs: tuple = ()          # files copied into the working directory first
-    python: Interpreter | None = None  # None: the build's own
-    dependencies: tuple = ()    # the post's declared requirements: its environment holds them
+    `inputs`: files copied into the working directory first; `python`: the Interpreter (None:
+    the build's own); `dependencies`: the post's declared requirements, which its environment holds.
+    """
+
+    __slots__ = ()
 
     @property
     def network(self) -> bool:

@@ -8,9 +8,9 @@ rules on the same lines, so the blocks we run are the blocks readers see.
 """
 
 import re
+from collections import namedtuple
 from collections.abc import Iterator
 from itertools import islice
-from typing import NamedTuple
 
 _OPENING = re.compile(r"^(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^\n]*?)[ ]*$")
 # What fenced_code itself accepts after the fence (language, hl_lines or {attrs}).
@@ -19,14 +19,11 @@ _ATTR_LANGUAGE = re.compile(r"\{\s*\.([\w#.+-]+)")
 _FENCE_STARTS = ("```", "~~~")  # a cheap look at each line before the regex
 
 
-class Fence(NamedTuple):
-    """A fenced block as it stands in the file: 0-based line indexes, raw info string."""
+class Fence(namedtuple("Fence", ["open_index", "close_index", "fence", "info", "language"])):
+    """A fenced block as it stands in the file: 0-based line indexes, the fence, the raw info
+    string, and its language in lower case ("" for none)."""
 
-    open_index: int
-    close_index: int
-    fence: str
-    info: str
-    language: str    # its language, lower case ("" for none)
+    __slots__ = ()
 
     @property
     def option_text(self) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import namedtuple
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 PROBE = ("import importlib.util, platform, sys; "
          "print(sys.implementation.name, platform.python_version(), importlib.util.MAGIC_NUMBER.hex(), sys.executable)")
@@ -22,10 +22,13 @@ NAMES = ["python3"] + [f"python3.{minor}" for minor in range(6, 20)]
 CACHE_FORMAT = 1
 
 
-class Interpreter(NamedTuple):
-    version: str     # the full version, "3.12.1"
-    path: str        # the executable
-    magic: str = ""  # its bytecode's magic number (hex): code objects travel only between equal ones
+class Interpreter(namedtuple("Interpreter", ["version", "path", "magic"], defaults=[""])):
+    """One CPython: its full `version` ("3.12.1"), its executable's `path`, and the `magic` number
+    of its bytecode (hex): code objects travel only between equal ones. (Named tuples here and in
+    the modules the command line reads first come from collections: importing typing would delay
+    the start of the snippet service.)"""
+
+    __slots__ = ()
 
     @property
     def minor(self) -> str:

@@ -11,19 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import NamedTuple
+from collections import namedtuple
 
 from .interpreters import Interpreter
 
 MARKER = "snippets-environment.json"  # written last: the environment is complete
 
 
-class Environment(NamedTuple):
-    interpreter: Interpreter
-    requirements: tuple  # the declared PEP 508 requirements, normalised, sorted, deduplicated
-    path: str            # the venv folder
-    lock: tuple          # what is really installed: "name==version", sorted by name
-    built: bool          # made by this build (False: found ready in the cache)
+class Environment(namedtuple("Environment", ["interpreter", "requirements", "path", "lock", "built"])):
+    """An `interpreter`'s venv at `path`, holding its `requirements` (the declared PEP 508 ones,
+    normalised, sorted, deduplicated); `lock`: what is really installed, "name==version" sorted by
+    name; `built`: made by this build (False: found ready in the cache)."""
+
+    __slots__ = ()
 
     @property
     def python(self) -> str:

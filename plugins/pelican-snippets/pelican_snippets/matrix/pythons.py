@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
+from collections import namedtuple
 
 from ..config import Config
 from .interpreters import find_interpreters, search_places, this_interpreter
@@ -11,9 +11,11 @@ from .interpreters import find_interpreters, search_places, this_interpreter
 DISCOVERY_FILE = "interpreters.json"  # in the cache directory: what each candidate executable is
 
 
-class Matrix(NamedTuple):
-    interpreters: tuple   # Interpreter, in the settings' order
-    missing: tuple = ()   # the versions asked for that this machine does not have
+class Matrix(namedtuple("Matrix", ["interpreters", "missing"], defaults=[()])):
+    """The `interpreters` to verify on (Interpreter, in the settings' order), and the versions asked
+    for that this machine does not have (`missing`)."""
+
+    __slots__ = ()
 
     @property
     def versions(self) -> list:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from html import escape
-from typing import NamedTuple
 
 from ..model import FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SKIPPED, Document, Result, block_status, version_numbers
 
@@ -120,20 +120,17 @@ def fill_placeholders(html: str, document: Document, results: list, show_failure
     return html
 
 
-class Summary(NamedTuple):
+class Summary(namedtuple("Summary", ["total", "passed", "failed", "skipped", "not_run", "verified_on", "pythons",
+                                     "failed_on", "sealed", "network"], defaults=[(), (), False, False])):
     """Counts of one post's blocks for its verification badge: a block passed if it passed on every
-    Python it applies to, and failed if it failed on any."""
+    Python it applies to, and failed if it failed on any.
 
-    total: int
-    passed: int
-    failed: int
-    skipped: int
-    not_run: int
-    verified_on: str
-    pythons: tuple = ()     # the versions its blocks ran on, "3.12"
-    failed_on: tuple = ()   # the versions some block failed on
-    sealed: bool = False    # every block that passed ran in the sandbox: the proof the badge gives
-    network: bool = False   # some block's process had the network (its `network` option)
+    `pythons`: the versions its blocks ran on ("3.12"); `failed_on`: those some block failed on;
+    `sealed`: every block that passed ran in the sandbox, the proof the badge gives; `network`:
+    some block's process had the network (its `network` option).
+    """
+
+    __slots__ = ()
 
 
 def summarize(results: list, verified_on: str, pythons=()) -> Summary:

@@ -20,7 +20,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..matrix.environments import EnvironmentFailed, Environments, environments_for, failed
@@ -31,6 +30,7 @@ from .judge import judge
 from .key import JobKeys
 from .store import ResultCache
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:  # the client is imported when the first job runs
     from ..client.services import Services
 
