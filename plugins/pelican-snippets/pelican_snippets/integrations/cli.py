@@ -37,6 +37,16 @@ def run() -> None:
 
 
 def main(argv: list | None = None) -> int:
+    # No collection until what the command imports is set aside (gc.freeze below): each one
+    # meanwhile would go over everything imported so far, which is never garbage.
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        gc.enable()
+
+
+def _main(argv):
     parser = argparse.ArgumentParser(prog="snippets", description=__doc__.splitlines()[0].split(": ", 1)[1])
     parser.add_argument("paths", nargs="*", help="Markdown files or folders (default: the settings' PATH)")
     parser.add_argument("--settings", default="pelicanconf.py", help="Pelican settings file (default: %(default)s)")
@@ -73,6 +83,7 @@ def main(argv: list | None = None) -> int:
     # What is imported by now lives as long as the command: set aside, so that collections
     # while the posts run (the reader and the services' threads allocate) scan only what they made.
     gc.freeze()
+    gc.enable()
     verification = verify_documents(read_posts(files, config), config, matrix=matrix, services=services,
                                     environments=environments)
     print_report(verification, write=print)
