@@ -81,8 +81,8 @@ class SnippetService:
             return
         sends, idle = [], None
         with self.lock:
-            process.started.update(message["started"])
-            if kind != "answer":
+            if kind == "started":
+                process.started.update(message["started"])
                 return
             process.started.discard(message["id"])
             _, future = self.requests.pop(message["id"])

@@ -72,10 +72,12 @@ class Service:
         self.held = collections.deque()   # started, waiting for a place
         self.batch = 2 * self.jobs  # children forked in a row
         self.open = True           # the build may still send requests
+        self.outgoing = []         # framed messages for the build, written together (flush)
 
     def serve(self) -> None:
         while self.open or self.inbox.has_request() or self.running:
             self._start_queued()
+            self.flush()
             for fd, _ in self.poll.poll(self._timeout()):
                 if fd == self.control:
                     self._receive()
@@ -122,25 +124,25 @@ class Service:
     def _start_queued(self):
         self._let_go()
         if not self.held:
+            self.flush()  # the answers go before the forks
             self._fork_batch()
             self._let_go()
 
-    def _let_go(self, answered=None):
+    def _let_go(self):
         """Let held children run while places are free, telling the build which first.
 
         The build must know which posts were running if this process dies, to
         tell the post that killed it from the others (client/service.py). So
-        their ids are on the socket before they start: in the answer of the
-        child whose place they take (`answered`), or else in a `Started` message.
+        their ids are on the socket before they start, in a `Started` message,
+        which goes with the answers of the posts whose places they take.
         """
         going = []
         while self.held and len(self.running) - len(self.held) < self.jobs:
             going.append(self.held.popleft())
-        started = [child.id for child in going]
-        if answered is not None:
-            self._answer(answered, answered.outcomes(), started)
-        elif going:
-            self.send({"kind": "started", "started": started})
+        if not going:
+            return
+        self.send({"kind": "started", "started": [child.id for child in going]})
+        self.flush()
         for child in going:
             child.let_go()
 
@@ -214,10 +216,7 @@ class Service:
             child.status = self._wait(child)
         for fd in list(child.fds):
             self._close_stream(child, fd)
-        if child.finished:
-            self._let_go(answered=child)
-        else:
-            self._answer(child, child.outcomes())
+        self._answer(child, child.outcomes())  # its place is taken when the loop next starts children
         child.remove()
 
     def _drain(self, child, until):
@@ -269,13 +268,18 @@ class Service:
         if self.seal:
             self.seal.networks.reaped(pid)
 
-    def _answer(self, child, answer, started=()):
+    def _answer(self, child, answer):
         for outcome in answer:
             outcome["sealed"], outcome["network"] = child.seal is not None, child.network
-        self.send({"kind": "answer", "id": child.id, "outcomes": answer, "started": list(started)})
+        self.send({"kind": "answer", "id": child.id, "outcomes": answer})
 
     def send(self, message: dict) -> None:
-        data = frame(message)
+        """Queue a message for the build; flush() writes what is queued. The children that end
+        at one wake-up are answered in one write, which wakes the build once."""
+        self.outgoing.append(frame(message))
+
+    def flush(self) -> None:
+        data, self.outgoing = b"".join(self.outgoing), []
         while data:
             data = data[os.write(self.control, data):]
 
@@ -308,6 +312,7 @@ def main(control_fd: int) -> None:
     service = Service(control_fd, settings, seal)
     try:
         service.send({"kind": "ready", "sealed": seal is not None, "unsealed_because": unsealed_because})
+        service.flush()
         if seal is None and settings["sandbox"] == REQUIRED:
             return  # the build stops with the reason
         service.serve()

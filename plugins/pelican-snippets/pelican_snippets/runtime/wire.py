@@ -6,9 +6,9 @@ Three channels, each with its own messages:
   big-endian length and then marshal data. The build sends `Settings`
   first, then one `Request` per job. The service sends `Ready` first (it
   sealed itself, or why not), then answers each request with an `Answer`.
-  Before it lets a post's process start its blocks, it names the post in an
-  `Answer` (`started`) or in a `Started` message: if the service dies, the
-  build knows which posts were running. marshal, not JSON: it is several
+  Before it lets a post's process start its blocks, it names the post in a
+  `Started` message: if the service dies, the build knows which posts were
+  running. The messages of one wake-up of the service go in one write. marshal, not JSON: it is several
   times faster, and it carries the code objects the build compiled when
   both ends share a bytecode version (for another Python, the service
   compiles each block before it forks).
@@ -121,7 +121,6 @@ class Answer(TypedDict):
     kind: str                  # "answer"
     id: int
     outcomes: list[Outcome]    # one per block of the request, in order
-    started: list[int]         # the requests whose blocks start right after this answer
 
 
 class Started(TypedDict):
