@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from .helpers import ON_THIS, PROJECT_POST, THIS
 
 
@@ -46,3 +48,21 @@ def test_command_line_update_reports_a_dependency_that_cannot_be_installed(proje
     assert result.returncode == 1, result.stdout
     assert "content/posts/p.md:4: error: Dependencies: could not install snippets-no-such-package-xyz" \
         in result.stdout
+
+
+@pytest.mark.parametrize(("pelicanconf", "publishconf", "said"), [
+    ("PATH = 'content'\nSNIPPETS = {\n", "", "pelicanconf.py:2: SyntaxError: '{' was never closed"),
+    ("PATH = 'content'\nimport no_such_module_xyz\n", "",
+     "pelicanconf.py:2: ModuleNotFoundError: No module named 'no_such_module_xyz'"),
+    ("PATH = 'content'\nSNIPPETS = {'timeout': TIMEOUT}\n", "from pelicanconf import *\n",
+     "pelicanconf.py:2: NameError: name 'TIMEOUT' is not defined"),
+])
+def test_a_settings_file_that_does_not_run_is_named_with_its_line(project, pelicanconf, publishconf, said):
+    """Through the file that imports it too: the line is the project's file that failed."""
+    (project / "pelicanconf.py").write_text(pelicanconf)
+    (project / "publishconf.py").write_text(publishconf)
+    settings = "publishconf.py" if publishconf else "pelicanconf.py"
+    result = subprocess.run([sys.executable, "-m", "pelican_snippets", "--settings", settings], cwd=project,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"{settings}: {project / said}\n"

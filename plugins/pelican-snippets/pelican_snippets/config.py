@@ -148,16 +148,32 @@ def read_settings_file(path) -> tuple[Path, Config]:
     from that folder, as Pelican does.
     """
     path = Path(path).resolve()
-    code = compile(path.read_bytes(), str(path), "exec")
     settings = {"__name__": path.stem, "__file__": str(path)}
     sys.path.insert(0, str(path.parent))
     try:
-        exec(code, settings)
+        exec(compile(path.read_bytes(), str(path), "exec"), settings)
+    except OSError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any mistake in the file is the author's to see, where it is
+        raise ConfigError(_where_it_failed(error, path.parent)) from None
     finally:
         sys.path.remove(str(path.parent))
     content = path.parent / settings.get("PATH", "content")
     config = load_config(settings)._replace(private_paths=(str(path.parent), str(content)))
     return content, config
+
+
+def _where_it_failed(error: Exception, folder: Path) -> str:
+    """`file:line: what`, for a settings file that does not compile or run: the line is the
+    deepest one of the project's files (the settings import each other) in the traceback."""
+    if isinstance(error, SyntaxError):
+        return f"{error.filename}:{error.lineno}: {type(error).__name__}: {error.msg}"
+    import traceback  # only for a mistake
+
+    frames = traceback.extract_tb(error.__traceback__)[1:]  # past this module's own frame
+    ours = [frame for frame in frames if Path(frame.filename).is_relative_to(folder)]
+    frame = (ours or frames)[-1]
+    return f"{frame.filename}:{frame.lineno}: {type(error).__name__}: {error}"
 
 
 def _check(ok, key, expected, values):
