@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import signal
 import sys
 import time
 
@@ -32,6 +31,7 @@ from .wire import (
 )
 
 STARTUP_GRACE = 30.0   # seconds for a child to start and begin its next block
+SIGKILL = 9            # signal.SIGKILL on Linux: the signal module's enums would slow the service's start
 RUNTIME = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -263,10 +263,10 @@ class Child:
         """Kill the child's process group: the child and everything it started (a sealed child
         is its PID namespace's first process: with it, everything in it dies)."""
         try:
-            os.killpg(self.pid, signal.SIGKILL)
+            os.killpg(self.pid, SIGKILL)
         except (ProcessLookupError, PermissionError):
             try:  # killed before it made its group
-                os.kill(self.pid, signal.SIGKILL)
+                os.kill(self.pid, SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
 

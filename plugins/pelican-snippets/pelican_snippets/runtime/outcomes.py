@@ -7,8 +7,6 @@ started. Everything the author reads about a run comes from here.
 
 from __future__ import annotations
 
-import signal
-
 from .wire import FAILED, NOT_RUN, PASSED, Outcome
 
 
@@ -72,6 +70,8 @@ def timed_out(timeout: float, stdout: str, stderr: str) -> Outcome:
 def crashed(status: int | None, stdout: str, stderr: str) -> Outcome:
     """The process died in the middle of the block: a signal, os._exit, a dead parent."""
     if status is not None and status < 0:
+        import signal  # only to name the signal
+
         message = f"crashed: the process was killed by {signal.Signals(-status).name}"
     else:
         message = f"crashed: the process exited with status {status} in the middle of the block"
