@@ -104,13 +104,15 @@ class ServiceProcess:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
 
-    def close(self, unused: bool = False) -> None:
+    def close(self, unused: bool = False, wait: bool = True) -> None:
         """Stop it (`unused`: it ran nothing, so it need not finish starting); any job still
-        running is killed, its directory removed."""
+        running is killed, its directory removed. `wait=False` only tells it to stop."""
         if unused or self.reader is None:
             self.kill()
         with contextlib.suppress(OSError):
             self.socket.shutdown(socket.SHUT_RDWR)
+        if not wait:
+            return
         # The reader ends when the service has exited and been reaped. Joining it wakes
         # as soon as that happens; Popen.wait(timeout) would poll with growing sleeps.
         if self.reader is None:

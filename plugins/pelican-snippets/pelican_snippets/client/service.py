@@ -162,13 +162,14 @@ class SnippetService:
         """Whether any request was sent to it."""
         return self.next_id > 0
 
-    def close(self) -> None:
-        """Stop the service: any job still running is killed, its directory removed."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the service: any job still running is killed, its directory removed. `wait=False`
+        only tells its processes to stop; a close() after it waits for them."""
         with self.lock:
             self.closing = True
             processes = [process for process in (self.current, self.alone) if process]
         for process in processes:
-            process.close(unused=not self.used)
+            process.close(unused=not self.used, wait=wait)
 
 
 class ServiceOnDemand:
@@ -197,10 +198,12 @@ class ServiceOnDemand:
                 first.close(unused=True)
             return self._service
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         with self._lock:
             if self._service is not None:
-                self._service.close()
+                self._service.close(wait)
+                if not wait:
+                    return
                 if self._service.used:
                     self.sealed, self.unsealed_because = self._service.sealed, self._service.unsealed_because
                 self._service = None

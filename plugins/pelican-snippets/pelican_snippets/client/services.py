@@ -101,18 +101,20 @@ class Services:
         return next((service.unsealed_because for service in self.by_python.values() if service.unsealed_because),
                     "")
 
-    def close(self) -> None:
-        """Stop every service: any job still running is killed, its directory removed."""
+    def close(self, wait: bool = True) -> None:
+        """Stop every service: any job still running is killed, its directory removed.
+        `wait=False` only tells them to stop, so that they end while the build does something
+        else; a close() after it waits for them."""
         with self.lock:
+            if self.sends is not None and not self.closed:
+                self.sends.put(None)
             self.closed = True
             services, waiting = list(self.by_python.values()), list(self.waiting)
             self.waiting.clear()
-            if self.sends is not None:
-                self.sends.put(None)
         for _, _, future in waiting:
             future.set_exception(ServiceStopped("the build stopped before it ran"))
         for service in services:
-            service.close()
+            service.close(wait)
 
 
 def _pass_on(done: Future, future: Future) -> None:

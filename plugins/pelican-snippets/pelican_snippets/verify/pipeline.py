@@ -232,19 +232,23 @@ class Verifier:
 
     def close(self) -> None:
         """Stop the environment builds (a job whose environment comes after runs nothing), then the
-        services, and write the new cache entries."""
+        services, and write the new cache entries while the services end."""
         self.closed = True
         try:
             self.environments.close()
         finally:
             try:
                 if self.services is not None:
-                    self.services.close()
-                    self.verification.sealed = self.services.sealed
-                    self.verification.unsealed_because = self.services.unsealed_because
+                    self.services.close(wait=False)
             finally:
-                if self.cache:
-                    self.cache.close()
+                try:
+                    if self.cache:
+                        self.cache.close()
+                finally:
+                    if self.services is not None:
+                        self.services.close()
+                        self.verification.sealed = self.services.sealed
+                        self.verification.unsealed_because = self.services.unsealed_because
 
 
 def verify_documents(documents: Iterable[Document], config: Config, on_result=None, check_output: bool = True,
