@@ -242,7 +242,7 @@ def seal_child(seal: Seal, network_fd: int | None, files: dict) -> None:
     for path in (b"/tmp", b"/dev/shm"):
         _call(libc.mount(b"tmpfs", path, b"tmpfs", MS_NOSUID | MS_NODEV, seal.tmp_options), "a /tmp of its own")
     for path, handle in under_tmp:  # mounted again on its /tmp: the way to them shows there, nothing else
-        os.makedirs(path, exist_ok=True)
+        _way_in(path)
         _bind(handle, path, MS_REC)
         os.close(handle)
     _call(libc.mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666,mode=620"),
@@ -255,6 +255,18 @@ def seal_child(seal: Seal, network_fd: int | None, files: dict) -> None:
     for name, data in files.items():  # theirs, to change as they like
         with open(os.path.join(POST_DIRECTORY, name), "wb") as file:
             file.write(data)
+
+
+def _way_in(path):
+    """The folders on the way to a kept path in a post's own /tmp. A root build's post is nobody,
+    as its service is: the folders go to the namespace's root, so that the post cannot write in
+    them (the project's own files would seem to be there, as they are not)."""
+    os.makedirs(path, exist_ok=True)
+    if os.getuid() == NOBODY:
+        folder = path
+        while folder != POST_DIRECTORY:
+            os.chown(folder, 0, 0)
+            folder = os.path.dirname(folder)
 
 
 def _mount_proc(where=b"/proc"):
