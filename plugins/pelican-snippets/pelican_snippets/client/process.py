@@ -2,8 +2,8 @@
 
 The command line starts one as soon as it has read its settings, so this
 module imports little: the process is spawned with os.posix_spawn, and its
-scratch folder made with os.mkdir (subprocess and tempfile would cost the
-command more than the rest of its start before the spawn).
+scratch folder made with os.mkdir (importing subprocess and tempfile would
+put a few milliseconds more before the spawn).
 """
 
 from __future__ import annotations
